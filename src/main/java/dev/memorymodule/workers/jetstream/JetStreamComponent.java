@@ -1,0 +1,186 @@
+package dev.memorymodule.workers.jetstream;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import dev.memorymodule.workers.streams.StreamCatalog;
+import dev.memorymodule.workers.streams.StreamInitializer;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.util.TimeUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reliable NATS JetStream endpoints for job workers: durable pull consumers with explicit ack, nak with backoff,
+ * in-progress and term, and publishing that waits for the server's acknowledgement.
+ * <p>
+ * All endpoints of one component share one NATS connection, opened when the component starts. When a
+ * {@link StreamCatalog} is set, the streams it defines are created at start where missing, before any consumer
+ * binds to them.
+ */
+@Component("jetstream")
+public class JetStreamComponent extends DefaultComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JetStreamComponent.class);
+
+    @Metadata(description = "NATS server URLs, comma separated", defaultValue = "nats://127.0.0.1:4222")
+    private String servers = "nats://127.0.0.1:4222";
+    @Metadata(description = "Name this client shows in the server's connection list", defaultValue = "mm-worker")
+    private String connectionName = "mm-worker";
+    @Metadata(description = "File holding an nkey seed (SU...) to authenticate with; none means no auth")
+    private String nkeySeedFile;
+    @Metadata(description = "Use TLS to the server (with the JVM's default trust store)", defaultValue = "false")
+    private boolean tls;
+    @Metadata(description = "Timeout for connecting and for JetStream API requests, such as publish acks",
+              defaultValue = "5s")
+    private String requestTimeout = "5s";
+    @Metadata(description = "Streams to create at start where missing (a StreamCatalog bean)")
+    private StreamCatalog streamCatalog;
+    @Metadata(description = "Create the streams of the catalog at start where missing", defaultValue = "true")
+    private boolean ensureStreams = true;
+
+    private Connection connection;
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        JetStreamEndpoint endpoint = new JetStreamEndpoint(uri, this, remaining);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        connection = Nats.connect(buildOptions());
+        LOG.info("Connected to NATS at {} as {}", connection.getConnectedUrl(), connectionName);
+        if (streamCatalog != null && ensureStreams) {
+            new StreamInitializer(connection.jetStreamManagement()).createMissing(streamCatalog);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (connection != null) {
+            // drain lets in-flight publishes and acks reach the server before the socket closes
+            try {
+                connection.drain(Duration.ofSeconds(10)).get();
+            } catch (Exception e) {
+                LOG.debug("Drain of the NATS connection did not finish cleanly: {}", e.toString());
+            }
+            connection.close();
+            connection = null;
+            LOG.info("Disconnected from NATS");
+        }
+        super.doStop();
+    }
+
+    Options buildOptions() throws IOException, java.security.GeneralSecurityException {
+        Options.Builder builder = new Options.Builder()
+                .servers(servers.split("\\s*,\\s*"))
+                .connectionName(connectionName)
+                .connectionTimeout(requestTimeoutDuration())
+                // a worker must outlive a NATS restart: reconnect forever, and buffer while away
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(500))
+                .connectionListener(new LoggingConnectionListener())
+                .errorListener(new ErrorListener() {
+                });
+        if (nkeySeedFile != null && !nkeySeedFile.isBlank()) {
+            char[] seed = Files.readString(Path.of(nkeySeedFile)).trim().toCharArray();
+            builder.authHandler(Nats.staticCredentials(null, seed));
+        }
+        if (tls) {
+            builder.secure();
+        }
+        return builder.build();
+    }
+
+    Connection connection() {
+        if (connection == null) {
+            throw new IllegalStateException("the jetstream component is not started");
+        }
+        return connection;
+    }
+
+    Duration requestTimeoutDuration() {
+        return Duration.ofMillis(TimeUtils.toMilliSeconds(requestTimeout));
+    }
+
+    private static final class LoggingConnectionListener implements ConnectionListener {
+        @Override
+        public void connectionEvent(Connection conn, Events type) {
+            switch (type) {
+                case DISCONNECTED -> LOG.warn("Disconnected from NATS; reconnecting");
+                case RECONNECTED -> LOG.info("Reconnected to NATS at {}", conn.getConnectedUrl());
+                default -> LOG.debug("NATS connection event {}", type);
+            }
+        }
+    }
+
+    public String getServers() {
+        return servers;
+    }
+
+    public void setServers(String servers) {
+        this.servers = servers;
+    }
+
+    public String getConnectionName() {
+        return connectionName;
+    }
+
+    public void setConnectionName(String connectionName) {
+        this.connectionName = connectionName;
+    }
+
+    public String getNkeySeedFile() {
+        return nkeySeedFile;
+    }
+
+    public void setNkeySeedFile(String nkeySeedFile) {
+        this.nkeySeedFile = nkeySeedFile;
+    }
+
+    public boolean isTls() {
+        return tls;
+    }
+
+    public void setTls(boolean tls) {
+        this.tls = tls;
+    }
+
+    public String getRequestTimeout() {
+        return requestTimeout;
+    }
+
+    public void setRequestTimeout(String requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+
+    public StreamCatalog getStreamCatalog() {
+        return streamCatalog;
+    }
+
+    public void setStreamCatalog(StreamCatalog streamCatalog) {
+        this.streamCatalog = streamCatalog;
+    }
+
+    public boolean isEnsureStreams() {
+        return ensureStreams;
+    }
+
+    public void setEnsureStreams(boolean ensureStreams) {
+        this.ensureStreams = ensureStreams;
+    }
+}

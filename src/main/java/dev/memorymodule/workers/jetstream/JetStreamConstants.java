@@ -1,0 +1,42 @@
+package dev.memorymodule.workers.jetstream;
+
+/**
+ * Names of the Camel message headers and exchange properties that the {@code jetstream} endpoint reads and writes.
+ */
+public final class JetStreamConstants {
+
+    /** Subject the message was published on (consumer), or the subject to publish on (producer). */
+    public static final String SUBJECT = "JetStreamSubject";
+    /** Stream the message was read from, or the stream that stored a published message. */
+    public static final String STREAM = "JetStreamStream";
+    /** Stream sequence of the message. */
+    public static final String SEQUENCE = "JetStreamSequence";
+    /** How many times JetStream has delivered this message, this delivery included (1 on the first). */
+    public static final String DELIVERY_COUNT = "JetStreamDeliveryCount";
+    /** True when this delivery is the consumer's last one (delivery count reached max deliver). */
+    public static final String LAST_DELIVERY = "JetStreamLastDelivery";
+    /** Time the message was stored in the stream, epoch milliseconds. */
+    public static final String PUBLISHED_AT = "JetStreamPublishedAt";
+    /** Time this worker received the delivery, epoch milliseconds. */
+    public static final String RECEIVED_AT = "JetStreamReceivedAt";
+    /** Durable consumer the message came through. */
+    public static final String CONSUMER = "JetStreamConsumer";
+    /** Producer: value for the {@code Nats-Msg-Id} header, so the server drops duplicates in its window. */
+    public static final String MSG_ID = "JetStreamMsgId";
+    /** Producer result: true when the server reported the publish as a duplicate inside its window. */
+    public static final String DUPLICATE = "JetStreamDuplicate";
+
+    /**
+     * Exchange property a route sets to say how the consumer settles a message whose exchange succeeded:
+     * {@link AckAction} name or value. Absent means {@code ack}.
+     */
+    public static final String ACK_ACTION = "JetStreamAckAction";
+    /** Exchange property: the reason sent along when the consumer dead-letters a message itself. */
+    public static final String DEAD_LETTER_REASON = "JetStreamDeadLetterReason";
+
+    /** NATS header the server uses for de-duplication. */
+    public static final String NATS_MSG_ID = "Nats-Msg-Id";
+
+    private JetStreamConstants() {
+    }
+}

@@ -1,0 +1,349 @@
+package dev.memorymodule.workers.jetstream;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.memorymodule.workers.job.PermanentJobException;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsJetStreamMetaData;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable pull consumer that never loses a message it could not process.
+ * <p>
+ * One thread fetches in batches no larger than the free processing slots; a pool of {@code concurrency} threads
+ * runs the exchanges. A message is settled only after its exchange is done: acked on success (or as the route
+ * asked through {@link JetStreamConstants#ACK_ACTION}), nak'ed with a backoff on a transient failure, and on a
+ * permanent failure or its last delivery dead-lettered (when a subject is configured) and then terminated. While
+ * an exchange runs, in-progress signals keep the server from redelivering the message to another worker.
+ */
+public class JetStreamConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JetStreamConsumer.class);
+    /** After a failed fetch (server away, reconnecting) wait this long before asking again. */
+    private static final Duration FETCH_ERROR_PAUSE = Duration.ofSeconds(1);
+    private static final String HEADER_DLQ_REASON = "Mm-Dlq-Reason";
+    private static final String HEADER_DLQ_STREAM = "Mm-Dlq-Stream";
+    private static final String HEADER_DLQ_SUBJECT = "Mm-Dlq-Subject";
+    private static final String HEADER_DLQ_DELIVERIES = "Mm-Dlq-Deliveries";
+
+    private final JetStreamEndpoint endpoint;
+    private final NakBackoff backoff;
+    private final Set<Message> inFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicLong acked = new AtomicLong();
+    private final AtomicLong naked = new AtomicLong();
+    private final AtomicLong terminated = new AtomicLong();
+
+    private volatile boolean fetching;
+    private Semaphore slots;
+    private JetStreamSubscription subscription;
+    private JetStream jetStream;
+    private ExecutorService fetcher;
+    private ExecutorService workers;
+    private ScheduledExecutorService ticker;
+
+    public JetStreamConsumer(JetStreamEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+        this.backoff = NakBackoff.parse(endpoint.getNakBackoff());
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        Connection connection = endpoint.getComponent().connection();
+        ensureConsumer(connection.jetStreamManagement());
+        jetStream = connection.jetStream();
+        subscription = jetStream.subscribe(null,
+                PullSubscribeOptions.bind(endpoint.getStream(), endpoint.getDurable()));
+
+        slots = new Semaphore(endpoint.getConcurrency());
+        var executors = getEndpoint().getCamelContext().getExecutorServiceManager();
+        workers = executors.newFixedThreadPool(this, "jetstream-" + endpoint.getDurable(), endpoint.getConcurrency());
+        ticker = executors.newSingleThreadScheduledExecutor(this, "jetstream-progress-" + endpoint.getDurable());
+        long tick = inProgressInterval().toMillis();
+        ticker.scheduleAtFixedRate(this::signalInProgress, tick, tick, TimeUnit.MILLISECONDS);
+
+        fetching = true;
+        fetcher = executors.newSingleThreadExecutor(this, "jetstream-fetch-" + endpoint.getDurable());
+        fetcher.submit(this::fetchLoop);
+        LOG.info("Consuming {} through durable {} (filter {}, concurrency {}, batch {})", endpoint.getStream(),
+                endpoint.getDurable(), endpoint.getFilterSubject(), endpoint.getConcurrency(),
+                endpoint.getBatchSize());
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        fetching = false;
+        var executors = getEndpoint().getCamelContext().getExecutorServiceManager();
+        if (fetcher != null) {
+            executors.shutdownGraceful(fetcher);
+        }
+        if (workers != null) {
+            // let the jobs in hand finish and be settled; what is still running after the drain timeout
+            // is given back so another worker takes it at once
+            workers.shutdown();
+            if (!workers.awaitTermination(JetStreamEndpoint.duration(endpoint.getDrainTimeout()).toMillis(),
+                    TimeUnit.MILLISECONDS)) {
+                for (Message message : inFlight) {
+                    message.nak();
+                }
+                LOG.warn("Released {} message(s) of {} still in flight after the drain timeout", inFlight.size(),
+                        endpoint.getDurable());
+                workers.shutdownNow();
+            }
+        }
+        if (ticker != null) {
+            executors.shutdownNow(ticker);
+        }
+        if (subscription != null && subscription.isActive()) {
+            try {
+                subscription.unsubscribe();
+            } catch (IllegalStateException e) {
+                // the connection is already closing; the durable consumer lives on in the server
+                LOG.debug("Unsubscribe of {} skipped: {}", endpoint.getDurable(), e.getMessage());
+            }
+        }
+        LOG.info("Stopped consuming {} through {}: {} acked, {} nak'ed, {} terminated", endpoint.getStream(),
+                endpoint.getDurable(), acked.get(), naked.get(), terminated.get());
+        super.doStop();
+    }
+
+    private void ensureConsumer(JetStreamManagement management) throws Exception {
+        ConsumerConfiguration.Builder config = ConsumerConfiguration.builder()
+                .durable(endpoint.getDurable())
+                .ackPolicy(AckPolicy.Explicit)
+                .deliverPolicy(DeliverPolicy.All)
+                .ackWait(JetStreamEndpoint.duration(endpoint.getAckWait()))
+                .maxDeliver(endpoint.getMaxDeliver())
+                .maxAckPending(endpoint.getMaxAckPending());
+        if (endpoint.getFilterSubject() != null && !endpoint.getFilterSubject().isBlank()) {
+            config.filterSubject(endpoint.getFilterSubject());
+        }
+        try {
+            management.addOrUpdateConsumer(endpoint.getStream(), config.build());
+        } catch (JetStreamApiException e) {
+            throw new IllegalStateException("cannot create or update durable consumer " + endpoint.getDurable()
+                    + " on stream " + endpoint.getStream() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void fetchLoop() {
+        Duration fetchTimeout = JetStreamEndpoint.duration(endpoint.getFetchTimeout());
+        while (fetching) {
+            int wanted = 0;
+            try {
+                if (!slots.tryAcquire(fetchTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                wanted = 1;
+                // ask only for what can start now, so no message waits in this worker while another is idle
+                while (wanted < endpoint.getBatchSize() && slots.tryAcquire()) {
+                    wanted++;
+                }
+                List<Message> messages = subscription.fetch(wanted, fetchTimeout);
+                for (Message message : messages) {
+                    if (!fetching) {
+                        // stopping between fetch and dispatch: hand it straight back
+                        message.nak();
+                        continue;
+                    }
+                    wanted--;
+                    inFlight.add(message);
+                    workers.submit(() -> handle(message));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                if (fetching) {
+                    LOG.warn("Fetch from {} failed, retrying: {}", endpoint.getDurable(), e.toString());
+                    pause(FETCH_ERROR_PAUSE);
+                }
+            } finally {
+                if (wanted > 0) {
+                    slots.release(wanted);
+                }
+            }
+        }
+    }
+
+    private void handle(Message message) {
+        Exchange exchange = createExchange(false);
+        try {
+            fill(exchange, message);
+            getProcessor().process(exchange);
+        } catch (Exception e) {
+            exchange.setException(e);
+        } finally {
+            try {
+                settle(message, exchange);
+            } finally {
+                inFlight.remove(message);
+                slots.release();
+                releaseExchange(exchange, false);
+            }
+        }
+    }
+
+    private void fill(Exchange exchange, Message message) {
+        var in = exchange.getIn();
+        in.setBody(message.getData());
+        if (message.hasHeaders()) {
+            Headers headers = message.getHeaders();
+            for (String key : headers.keySet()) {
+                in.setHeader(key, headers.getFirst(key));
+            }
+        }
+        NatsJetStreamMetaData meta = message.metaData();
+        in.setHeader(JetStreamConstants.SUBJECT, message.getSubject());
+        in.setHeader(JetStreamConstants.STREAM, meta.getStream());
+        in.setHeader(JetStreamConstants.CONSUMER, meta.getConsumer());
+        in.setHeader(JetStreamConstants.SEQUENCE, meta.streamSequence());
+        in.setHeader(JetStreamConstants.DELIVERY_COUNT, meta.deliveredCount());
+        in.setHeader(JetStreamConstants.LAST_DELIVERY, isLastDelivery(meta.deliveredCount()));
+        in.setHeader(JetStreamConstants.PUBLISHED_AT, meta.timestamp().toInstant().toEpochMilli());
+        in.setHeader(JetStreamConstants.RECEIVED_AT, System.currentTimeMillis());
+    }
+
+    private boolean isLastDelivery(long deliveredCount) {
+        return endpoint.getMaxDeliver() > 0 && deliveredCount >= endpoint.getMaxDeliver();
+    }
+
+    private void settle(Message message, Exchange exchange) {
+        long delivered = message.metaData().deliveredCount();
+        Exception failure = exchange.getException();
+        try {
+            if (failure == null) {
+                settleSuccess(message, exchange, delivered);
+            } else if (isPermanent(failure) || isLastDelivery(delivered)) {
+                String reason = isPermanent(failure) ? failure.getMessage()
+                        : "gave up after " + delivered + " deliveries: " + failure.getMessage();
+                LOG.warn("Message {} of {} failed for good: {}", message.metaData().streamSequence(),
+                        endpoint.getStream(), reason);
+                deadLetterThenTerminate(message, reason, delivered);
+            } else {
+                Duration delay = backoff.delayFor(delivered);
+                LOG.warn("Message {} of {} failed (delivery {}), redelivery in {}: {}",
+                        message.metaData().streamSequence(), endpoint.getStream(), delivered, delay,
+                        failure.toString());
+                message.nakWithDelay(delay);
+                naked.incrementAndGet();
+            }
+        } catch (Exception e) {
+            // the server will redeliver after ackWait: nothing is lost, at worst it is done again idempotently
+            LOG.warn("Could not settle message {} of {}: {}", message.metaData().streamSequence(),
+                    endpoint.getStream(), e.toString());
+        }
+    }
+
+    private void settleSuccess(Message message, Exchange exchange, long delivered) throws Exception {
+        AckAction action = AckAction.parse(exchange.getProperty(JetStreamConstants.ACK_ACTION));
+        switch (action) {
+            case ACK -> {
+                // wait for the server to confirm, so an ack lost on the way shows up in the log
+                message.ackSync(endpoint.getComponent().requestTimeoutDuration());
+                acked.incrementAndGet();
+            }
+            case TERM -> {
+                message.term();
+                terminated.incrementAndGet();
+            }
+            case RELEASE -> {
+                message.nak();
+                naked.incrementAndGet();
+            }
+            case NAK -> {
+                message.nakWithDelay(backoff.delayFor(delivered));
+                naked.incrementAndGet();
+            }
+        }
+    }
+
+    private void deadLetterThenTerminate(Message message, String reason, long delivered) {
+        String subject = endpoint.getDeadLetterSubject();
+        if (subject != null && !subject.isBlank()) {
+            Headers headers = message.hasHeaders() ? new Headers(message.getHeaders()) : new Headers();
+            headers.remove(JetStreamConstants.NATS_MSG_ID);
+            headers.put(HEADER_DLQ_REASON, JetStreamProducer.singleLine(String.valueOf(reason)));
+            headers.put(HEADER_DLQ_STREAM, endpoint.getStream());
+            headers.put(HEADER_DLQ_SUBJECT, message.getSubject());
+            headers.put(HEADER_DLQ_DELIVERIES, Long.toString(delivered));
+            try {
+                jetStream.publish(subject, headers, message.getData(), PublishOptions.builder().build());
+            } catch (Exception e) {
+                // without a dead letter the message must stay in the stream: give it back instead of terminating
+                LOG.error("Dead-letter publish to {} failed; message {} goes back to the stream: {}", subject,
+                        message.metaData().streamSequence(), e.toString());
+                message.nakWithDelay(backoff.delayFor(delivered));
+                naked.incrementAndGet();
+                return;
+            }
+        }
+        message.term();
+        terminated.incrementAndGet();
+    }
+
+    private static boolean isPermanent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PermanentJobException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void signalInProgress() {
+        for (Message message : inFlight) {
+            try {
+                message.inProgress();
+            } catch (Exception e) {
+                LOG.debug("In-progress signal failed for {}: {}", message.metaData().streamSequence(), e.toString());
+            }
+        }
+    }
+
+    private Duration inProgressInterval() {
+        if (endpoint.getInProgressInterval() != null && !endpoint.getInProgressInterval().isBlank()) {
+            return JetStreamEndpoint.duration(endpoint.getInProgressInterval());
+        }
+        // a third of the ack wait leaves two chances for a signal to arrive before the server gives up
+        Duration ackWait = JetStreamEndpoint.duration(endpoint.getAckWait());
+        return Duration.ofMillis(Math.max(100, ackWait.toMillis() / 3));
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Messages this worker holds now; exposed for metrics and drain checks. */
+    public int inFlightCount() {
+        return inFlight.size();
+    }
+}
