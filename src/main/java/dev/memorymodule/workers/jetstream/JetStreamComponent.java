@@ -1,8 +1,5 @@
 package dev.memorymodule.workers.jetstream;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -85,7 +82,7 @@ public class JetStreamComponent extends DefaultComponent {
         super.doStop();
     }
 
-    Options buildOptions() throws IOException, java.security.GeneralSecurityException {
+    Options buildOptions() throws Exception {
         Options.Builder builder = new Options.Builder()
                 .servers(servers.split("\\s*,\\s*"))
                 .connectionName(connectionName)
@@ -96,13 +93,7 @@ public class JetStreamComponent extends DefaultComponent {
                 .connectionListener(new LoggingConnectionListener())
                 .errorListener(new ErrorListener() {
                 });
-        if (nkeySeedFile != null && !nkeySeedFile.isBlank()) {
-            char[] seed = Files.readString(Path.of(nkeySeedFile)).trim().toCharArray();
-            builder.authHandler(Nats.staticCredentials(null, seed));
-        }
-        if (tls) {
-            builder.secure();
-        }
+        NatsAuth.apply(builder, nkeySeedFile, tls);
         return builder.build();
     }
 

@@ -23,6 +23,8 @@ public final class JetStreamConstants {
     public static final String CONSUMER = "JetStreamConsumer";
     /** Producer: value for the {@code Nats-Msg-Id} header, so the server drops duplicates in its window. */
     public static final String MSG_ID = "JetStreamMsgId";
+    /** Producer result: the stream sequence the server stored the published message at. */
+    public static final String PUBLISHED_SEQUENCE = "JetStreamPublishedSequence";
     /** Producer result: true when the server reported the publish as a duplicate inside its window. */
     public static final String DUPLICATE = "JetStreamDuplicate";
 

@@ -29,6 +29,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * A durable pull consumer that never loses a message it could not process.
@@ -204,6 +205,8 @@ public class JetStreamConsumer extends DefaultConsumer {
                 inFlight.remove(message);
                 slots.release();
                 releaseExchange(exchange, false);
+                // routes may put job context in the MDC; this pool thread must not carry it to the next message
+                MDC.clear();
             }
         }
     }

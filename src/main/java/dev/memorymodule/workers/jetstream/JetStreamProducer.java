@@ -54,7 +54,7 @@ public class JetStreamProducer extends DefaultProducer {
             options.messageId(msgId);
         }
         PublishAck ack = jetStream.publish(subject, headers, body, options.build());
-        in.setHeader(JetStreamConstants.SEQUENCE, ack.getSeqno());
+        in.setHeader(JetStreamConstants.PUBLISHED_SEQUENCE, ack.getSeqno());
         in.setHeader(JetStreamConstants.DUPLICATE, ack.isDuplicate());
     }
 

@@ -1,0 +1,62 @@
+package dev.memorymodule.workers.cli;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.memorymodule.workers.streams.StreamCatalog;
+import dev.memorymodule.workers.streams.StreamInitializer;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import dev.memorymodule.workers.jetstream.NatsAuth;
+import io.nats.client.Options;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Creates the streams of the configuration, and brings existing ones in line with it. Running it twice changes
+ * nothing the second time.
+ */
+@Command(name = "init-streams", mixinStandardHelpOptions = true,
+         description = "Create or update the JetStream streams defined in the configuration.")
+final class InitStreamsCommand implements Callable<Integer> {
+
+    @Option(names = "--config", defaultValue = "application.properties", description = "Configuration file")
+    Path config;
+
+    @Option(names = "--nats", description = "NATS URL (default: mm.nats.url of the configuration)")
+    String natsUrl;
+
+    @Option(names = "--dry-run", description = "Print what would change, change nothing")
+    boolean dryRun;
+
+    @Option(names = "--no-update", negatable = true, defaultValue = "true",
+            description = "Update streams whose settings differ (default: on)")
+    boolean update = true;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> overrides = new HashMap<>();
+        if (natsUrl != null) {
+            overrides.put("mm.nats.url", natsUrl);
+        }
+        try (WorkerConfig worker = WorkerConfig.load(config, overrides)) {
+            StreamCatalog catalog = StreamCatalog.fromConfig(worker.lookup());
+            Options.Builder options = new Options.Builder().server(worker.get("mm.nats.url"))
+                    .connectionName("mm-init-streams");
+            NatsAuth.apply(options, worker.get("mm.nats.nkey-seed-file"), Boolean.parseBoolean(worker.get("mm.nats.tls")));
+            try (Connection connection = Nats.connect(options.build())) {
+                List<StreamInitializer.Result> results = new StreamInitializer(connection.jetStreamManagement())
+                        .apply(catalog, update, dryRun);
+                for (StreamInitializer.Result result : results) {
+                    System.out.printf("%-10s %-9s %s%n", result.stream(), result.change(),
+                            result.differences().isEmpty() ? "" : String.join("; ", result.differences()));
+                }
+                boolean drift = results.stream().anyMatch(r -> r.change() == StreamInitializer.Change.DIFFERS);
+                return drift ? 1 : 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.memorymodule.workers.client;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Where a job is published. The subject carries what consumers filter on, so the server does the capability
+ * routing: {@code mm.<lane>.<type>.<trust zone>.<gpu|cpu>}, where the lane is {@code write} for store writes and
+ * the job's priority otherwise. The {@code Nats-Msg-Id} is the idempotency key, so the server drops a re-publish
+ * inside its duplicate window.
+ */
+public final class JobSubjects {
+
+    /** Job types that only write to a store; they have a stream of their own. */
+    public static final Set<String> WRITE_TYPES = Set.of("qdrant_upsert", "pg_write", "neo4j_write");
+    /** Token for a trust zone the job does not name. */
+    public static final String ANY_ZONE = "any";
+    private static final Pattern SAFE_TOKEN = Pattern.compile("[a-z0-9_]{1,32}");
+
+    private JobSubjects() {
+    }
+
+    public static String subject(JsonNode job) {
+        String type = token(job.path("type").asText(""), "unknown");
+        String lane = WRITE_TYPES.contains(type) ? "write" : token(job.path("priority").asText(""), "online");
+        JsonNode requirements = job.path("requirements");
+        String zone = requirements.path("trust_zone").isTextual()
+                ? requirements.path("trust_zone").asText().toUpperCase(Locale.ROOT) : ANY_ZONE;
+        if (!zone.matches("[A-Z]") && !ANY_ZONE.equals(zone)) {
+            zone = ANY_ZONE;
+        }
+        String device = requirements.path("needs_gpu").asBoolean(false) ? "gpu" : "cpu";
+        return "mm." + lane + "." + type + "." + zone + "." + device;
+    }
+
+    /** The de-duplication id for the server: the idempotency key, or null when the job has none. */
+    public static String msgId(JsonNode job) {
+        JsonNode key = job.path("idempotency_key");
+        return key.isTextual() && !key.asText().isBlank() ? key.asText() : null;
+    }
+
+    // a token that is not a plain word (a hostile or broken job) must not change the subject's shape
+    private static String token(String value, String fallback) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        return SAFE_TOKEN.matcher(lower).matches() ? lower : fallback;
+    }
+}

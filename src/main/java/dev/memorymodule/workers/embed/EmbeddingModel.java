@@ -1,0 +1,291 @@
+package dev.memorymodule.workers.embed;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import ai.djl.MalformedModelException;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sentence embedding model run by DJL on ONNX Runtime, loaded once and shared by every worker thread.
+ *
+ * <p>DJL predictors are not thread-safe, so the model keeps a fixed pool of them, created at load: as many callers
+ * embed in parallel as the pool has predictors, the others wait for one to come back. All predictors share one ONNX
+ * Runtime session and one tokenizer, both of which accept concurrent calls.
+ *
+ * <p>Each {@link #embed(List)} call tokenizes its texts as one padded batch and runs a single forward pass for them,
+ * so the caller decides the batch size; a very large list costs memory in proportion to its length times its
+ * longest text.
+ */
+public final class EmbeddingModel implements AutoCloseable {
+
+    /** The engine DJL must use; the tokenizers jar registers an engine of its own that would otherwise be picked. */
+    public static final String ENGINE = "OnnxRuntime";
+
+    /**
+     * Predictors in the pool unless told otherwise. ONNX Runtime already spreads one forward pass over all cores;
+     * a second predictor lets one caller tokenize and pool while another runs the graph.
+     */
+    public static final int DEFAULT_PREDICTORS = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingModel.class);
+
+    private static final String CACHE_FOLDER = "mm-workers-models";
+    private static final String OFFLINE_PROPERTY = "ai.djl.offline";
+    private static final String OFFLINE_VARIABLE = "DJL_OFFLINE";
+    private static final String DIMENSION_PROBE = "dimension probe";
+    // borrowers wake up this often to notice that the model was closed under them
+    private static final long BORROW_POLL_MILLIS = 200;
+    // a forward pass on a large batch takes seconds; close waits this long for running ones to finish
+    private static final long CLOSE_WAIT_SECONDS = 30;
+
+    private final ModelSpec spec;
+    private final HuggingFaceTokenizer tokenizer;
+    private final ZooModel<NDList, NDList> model;
+    private final List<Predictor<String[], Embeddings>> allPredictors;
+    private final BlockingQueue<Predictor<String[], Embeddings>> idlePredictors;
+    private final int dimensions;
+    private volatile boolean closed;
+
+    private EmbeddingModel(ModelSpec spec, HuggingFaceTokenizer tokenizer, ZooModel<NDList, NDList> model,
+            List<Predictor<String[], Embeddings>> predictors) {
+        this.spec = spec;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.allPredictors = List.copyOf(predictors);
+        this.idlePredictors = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
+        // the model's real output decides the width, so a configured model can never disagree with its vectors
+        this.dimensions = embed(List.of(DIMENSION_PROBE)).vector(0).length;
+    }
+
+    /** Loads {@code spec} with the default cache directory and {@value #DEFAULT_PREDICTORS} predictors. */
+    public static EmbeddingModel load(ModelSpec spec) {
+        return load(spec, defaultCacheDir(), DEFAULT_PREDICTORS);
+    }
+
+    /**
+     * Loads {@code spec}, ready to embed.
+     *
+     * @param cacheDir   where classpath models are copied to, one folder per model name; unused for directory models
+     * @param predictors how many callers may embed at the same time
+     * @throws IllegalArgumentException when a model directory, file or resource is missing, or the graph wants inputs
+     *                                  other than {@code input_ids}, {@code attention_mask}, {@code token_type_ids}
+     * @throws IllegalStateException    when the files exist but the tokenizer or the engine cannot load them
+     */
+    public static EmbeddingModel load(ModelSpec spec, Path cacheDir, int predictors) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(cacheDir, "cacheDir");
+        if (predictors < 1) {
+            throw new IllegalArgumentException("predictors must be at least 1: " + predictors);
+        }
+        long started = System.nanoTime();
+        ensureOffline();
+        ModelFiles files = ModelFiles.resolve(spec, cacheDir);
+
+        HuggingFaceTokenizer tokenizer = loadTokenizer(spec, files);
+        ZooModel<NDList, NDList> model = null;
+        try {
+            model = loadGraph(files);
+            List<String> inputs = model.describeInput().keys();
+            checkInputs(inputs, files);
+
+            EmbeddingTranslator translator = new EmbeddingTranslator(tokenizer, inputs, spec.pooling(),
+                    spec.normalize());
+            List<Predictor<String[], Embeddings>> pool = new ArrayList<>(predictors);
+            for (int i = 0; i < predictors; i++) {
+                pool.add(model.newPredictor(translator));
+            }
+            EmbeddingModel loaded = new EmbeddingModel(spec, tokenizer, model, pool);
+
+            LOG.info("Loaded embedding model {} from {}: {} dimensions, max {} tokens, inputs {}, {} predictors, {} ms",
+                    spec.name(), files.onnx(), loaded.dimensions, spec.maxTokens(), inputs, predictors,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return loaded;
+        } catch (RuntimeException e) {
+            // predictors hold nothing native of their own; the model and the tokenizer do
+            if (model != null) {
+                model.close();
+            }
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** {@code <java.io.tmpdir>/mm-workers-models}. */
+    public static Path defaultCacheDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), CACHE_FOLDER);
+    }
+
+    /** The model's name from its {@link ModelSpec}. */
+    public String name() {
+        return spec.name();
+    }
+
+    /** Length of every vector, as the loaded model produces it. */
+    public int dimensions() {
+        return dimensions;
+    }
+
+    /** The most tokens of a text that are embedded; the rest is cut off. */
+    public int maxTokens() {
+        return spec.maxTokens();
+    }
+
+    /** What this model was loaded from. */
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Embeds {@code texts} in one forward pass; blocks while every predictor is busy.
+     *
+     * @return one vector per text in the same order, and which texts were truncated; empty for an empty list
+     * @throws IllegalArgumentException when a text is null
+     * @throws IllegalStateException    when the model is closed, or the calling thread is interrupted while waiting
+     * @throws EmbeddingException       when the tokenizer or the engine fails on the batch
+     */
+    public Embeddings embed(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        ensureOpen();
+        if (texts.isEmpty()) {
+            return Embeddings.empty();
+        }
+        String[] batch = new String[texts.size()];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = texts.get(i);
+            if (batch[i] == null) {
+                throw new IllegalArgumentException("Text at index " + i + " is null");
+            }
+        }
+
+        Predictor<String[], Embeddings> predictor = borrow();
+        try {
+            return predictor.predict(batch);
+        } catch (TranslateException e) {
+            throw new EmbeddingException("Embedding " + batch.length + " texts with " + spec.name() + " failed", e);
+        } finally {
+            idlePredictors.add(predictor);
+        }
+    }
+
+    /**
+     * Waits for running forward passes to finish, then releases the predictors, the ONNX Runtime session and the
+     * tokenizer. Calls after this one fail; closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+
+        int returned = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+        try {
+            while (returned < allPredictors.size()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || idlePredictors.poll(left, TimeUnit.NANOSECONDS) == null) {
+                    break;
+                }
+                returned++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (returned < allPredictors.size()) {
+            // freeing the session under a running forward pass can crash the JVM; leaking it at shutdown cannot
+            LOG.warn("Embedding model {} closed with {} forward passes still running; its native memory is not freed",
+                    spec.name(), allPredictors.size() - returned);
+            return;
+        }
+
+        allPredictors.forEach(Predictor::close);
+        model.close();
+        tokenizer.close();
+        LOG.info("Closed embedding model {}", spec.name());
+    }
+
+    private Predictor<String[], Embeddings> borrow() {
+        try {
+            while (true) {
+                ensureOpen();
+                Predictor<String[], Embeddings> predictor =
+                        idlePredictors.poll(BORROW_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                if (predictor != null) {
+                    return predictor;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for a predictor of " + spec.name(), e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Embedding model " + spec.name() + " is closed");
+        }
+    }
+
+    private static void ensureOffline() {
+        // DJL otherwise looks up engines and model zoos on the network; models here always come from local files
+        if (System.getProperty(OFFLINE_PROPERTY) == null && System.getenv(OFFLINE_VARIABLE) == null) {
+            System.setProperty(OFFLINE_PROPERTY, Boolean.TRUE.toString());
+            LOG.info("Neither {} nor {} is set; running DJL offline", OFFLINE_PROPERTY, OFFLINE_VARIABLE);
+        }
+    }
+
+    private static HuggingFaceTokenizer loadTokenizer(ModelSpec spec, ModelFiles files) {
+        try {
+            // padding to the longest text of the batch, not to maxTokens, keeps short batches cheap
+            return HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(files.tokenizer())
+                    .optMaxLength(spec.maxTokens())
+                    .optTruncation(true)
+                    .optPadding(true)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("Cannot load tokenizer " + files.tokenizer() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ZooModel<NDList, NDList> loadGraph(ModelFiles files) {
+        String fileName = files.onnx().getFileName().toString();
+        String modelName = fileName.substring(0, fileName.length() - ".onnx".length());
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(files.onnx().getParent())
+                .optModelName(modelName)
+                .optEngine(ENGINE)
+                .build();
+        try {
+            return criteria.loadModel();
+        } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+            throw new IllegalStateException("Cannot load ONNX model " + files.onnx() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkInputs(List<String> inputs, ModelFiles files) {
+        List<String> unsupported = new ArrayList<>(inputs);
+        unsupported.removeAll(EmbeddingTranslator.SUPPORTED_INPUTS);
+        if (!unsupported.isEmpty() || !inputs.contains(EmbeddingTranslator.INPUT_IDS)) {
+            throw new IllegalArgumentException("ONNX model " + files.onnx() + " declares inputs " + inputs
+                    + "; only " + EmbeddingTranslator.SUPPORTED_INPUTS + " can be fed, and input_ids must be one");
+        }
+    }
+}

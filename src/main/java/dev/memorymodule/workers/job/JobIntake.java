@@ -1,0 +1,79 @@
+package dev.memorymodule.workers.job;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import dev.memorymodule.workers.jetstream.JetStreamConstants;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.MDC;
+
+/**
+ * First step of every job: keep the payload as it arrived, validate it, and expose what later steps route on as
+ * headers. A payload that is not a valid job throws {@link JobRejectedException}, which the route's error
+ * handling turns into a dead letter without retry.
+ */
+public class JobIntake {
+
+    /** MDC key for the job's trace id, so every log line of a job can be found by it. */
+    public static final String MDC_TRACE_ID = "trace_id";
+    /** MDC key for the job id. */
+    public static final String MDC_JOB_ID = "job_id";
+
+    private final JobValidator validator;
+    private final Clock clock;
+
+    public JobIntake(JobValidator validator, Clock clock) {
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    public void accept(Exchange exchange) {
+        leave();
+        Message in = exchange.getIn();
+        byte[] payload = in.getBody(byte[].class);
+        if (payload == null) {
+            payload = new byte[0];
+        }
+        exchange.setProperty(JobHeaders.ORIGINAL, payload);
+        exchange.setProperty(JobHeaders.SOURCE_SUBJECT, in.getHeader(JetStreamConstants.SUBJECT, String.class));
+        exchange.setProperty(JobHeaders.STARTED_AT, clock.millis());
+
+        ValidatedJob job = validator.validate(payload);
+        exchange.setProperty(JobHeaders.JOB, job);
+        in.setHeader(JobHeaders.JOB_ID, job.jobId());
+        in.setHeader(JobHeaders.JOB_TYPE, job.type());
+        in.setHeader(JobHeaders.IDEMPOTENCY_KEY, job.idempotencyKey());
+        in.setHeader(JobHeaders.ORG_ID, job.orgId());
+        in.setHeader(JobHeaders.PRIORITY, job.priority());
+        if (job.traceId() != null) {
+            in.setHeader(JobHeaders.TRACE_ID, job.traceId());
+            MDC.put(MDC_TRACE_ID, job.traceId());
+        }
+        MDC.put(MDC_JOB_ID, job.jobId());
+    }
+
+    /** True when the job has a deadline and it has passed: the job must not run. */
+    public boolean isExpired(Exchange exchange) {
+        ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);
+        Instant now = clock.instant();
+        return job != null && job.deadline().map(now::isAfter).orElse(false);
+    }
+
+    /**
+     * True when the ledger found the key completed by this very job and this delivery is a redelivery: the
+     * outcome was already published before the ack was lost, so the message only needs acking, not a second
+     * terminal event.
+     */
+    public boolean isRedeliveryOfCompleted(Exchange exchange) {
+        String original = exchange.getProperty(JobLedger.DUPLICATE_OF, String.class);
+        long delivery = exchange.getIn().getHeader(JetStreamConstants.DELIVERY_COUNT, 1L, Long.class);
+        return delivery > 1 && original != null && original.equals(exchange.getIn().getHeader(JobHeaders.JOB_ID));
+    }
+
+    /** Clears the job's log context once its exchange is done with this thread. */
+    public void leave() {
+        MDC.remove(MDC_TRACE_ID);
+        MDC.remove(MDC_JOB_ID);
+    }
+}

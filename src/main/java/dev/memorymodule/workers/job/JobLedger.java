@@ -1,0 +1,177 @@
+package dev.memorymodule.workers.job;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import dev.memorymodule.workers.jetstream.JetStreamConstants;
+import org.apache.camel.Exchange;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * The idempotency repository of the job lifecycle, in PostgreSQL so that every worker of the fleet shares it and
+ * it outlives restarts and the server's de-duplication window.
+ * <p>
+ * Unlike a plain set of seen keys, a key is first <em>claimed</em> for the job that runs it and only marked
+ * completed once the job's outcome is durable. A worker that dies while holding a job leaves a claim behind;
+ * the claim gives way when JetStream redelivers the same job (a higher delivery count proves the first holder
+ * lost it) or when its lease runs out. Another job with the same key that arrives while the claim is live is
+ * neither run nor reported as a duplicate: it fails transiently and is tried again later.
+ * <p>
+ * Outcomes: {@code add} true means run the job; false means the key completed before (a duplicate, with the
+ * original job id in {@link #DUPLICATE_OF}).
+ */
+public class JobLedger extends ServiceSupport implements IdempotentRepository {
+
+    /** Exchange property: the job id that completed this idempotency key first. */
+    public static final String DUPLICATE_OF = "mm.duplicateOf";
+
+    private static final String CLAIM = """
+            INSERT INTO job_ledger AS l (idempotency_key, job_id, status, owner, delivery, lease_until)
+            VALUES (?, ?, 'running', ?, ?, now() + make_interval(secs => ?))
+            ON CONFLICT (idempotency_key) DO UPDATE
+               SET job_id = EXCLUDED.job_id, owner = EXCLUDED.owner, delivery = EXCLUDED.delivery,
+                   lease_until = EXCLUDED.lease_until
+             WHERE l.status = 'running'
+               AND (l.lease_until < now() OR (l.job_id = EXCLUDED.job_id AND l.delivery < EXCLUDED.delivery))
+            RETURNING status""";
+    private static final String CURRENT = "SELECT status, job_id, owner FROM job_ledger WHERE idempotency_key = ?";
+    private static final String COMPLETE = """
+            UPDATE job_ledger SET status = 'completed', completed_at = now()
+             WHERE idempotency_key = ? AND job_id = ? AND status = 'running'""";
+    private static final String RELEASE = """
+            DELETE FROM job_ledger WHERE idempotency_key = ? AND job_id = ? AND owner = ? AND status = 'running'""";
+
+    private final DataSource dataSource;
+    private final String owner;
+    private final Duration lease;
+
+    /**
+     * @param dataSource the shared database
+     * @param owner      this worker's id, recorded with its claims
+     * @param lease      how long a claim holds against other jobs with the same key; should exceed the consumer's
+     *                   ack wait, since in-progress signals keep a live job from being redelivered that long
+     */
+    public JobLedger(DataSource dataSource, String owner, Duration lease) {
+        this.dataSource = dataSource;
+        this.owner = owner;
+        this.lease = lease;
+    }
+
+    @Override
+    public boolean add(Exchange exchange, String key) {
+        String jobId = jobId(exchange);
+        long delivery = exchange.getIn().getHeader(JetStreamConstants.DELIVERY_COUNT, 1L, Long.class);
+        try (Connection connection = dataSource.getConnection()) {
+            try (PreparedStatement claim = connection.prepareStatement(CLAIM)) {
+                claim.setString(1, key);
+                claim.setString(2, jobId);
+                claim.setString(3, owner);
+                claim.setLong(4, delivery);
+                claim.setDouble(5, lease.toMillis() / 1000.0);
+                try (ResultSet rows = claim.executeQuery()) {
+                    if (rows.next()) {
+                        return true;
+                    }
+                }
+            }
+            try (PreparedStatement current = connection.prepareStatement(CURRENT)) {
+                current.setString(1, key);
+                try (ResultSet rows = current.executeQuery()) {
+                    if (!rows.next()) {
+                        // released between the two statements: let the redelivery claim it
+                        throw new TransientJobException("idempotency key " + key + " changed hands; retry");
+                    }
+                    if ("completed".equals(rows.getString("status"))) {
+                        exchange.setProperty(DUPLICATE_OF, rows.getString("job_id"));
+                        return false;
+                    }
+                    throw new TransientJobException("idempotency key " + key + " is held by job "
+                            + rows.getString("job_id") + " on worker " + rows.getString("owner") + "; retry later");
+                }
+            }
+        } catch (SQLException e) {
+            throw new TransientJobException("idempotency ledger unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean confirm(Exchange exchange, String key) {
+        if (!JobOutcome.COMPLETED.equals(exchange.getProperty(JobOutcome.PROPERTY))) {
+            // a dead-lettered job did not complete: free the key so a replay runs it
+            return remove(exchange, key);
+        }
+        return update(COMPLETE, key, jobId(exchange), null);
+    }
+
+    @Override
+    public boolean remove(Exchange exchange, String key) {
+        return update(RELEASE, key, jobId(exchange), owner);
+    }
+
+    private boolean update(String sql, String key, String jobId, String ownerOrNull) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, key);
+            statement.setString(2, jobId);
+            if (ownerOrNull != null) {
+                statement.setString(3, ownerOrNull);
+            }
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new TransientJobException("idempotency ledger unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean contains(Exchange exchange, String key) {
+        return contains(key);
+    }
+
+    @Override
+    public boolean add(String key) {
+        throw new UnsupportedOperationException("the job ledger claims keys for a job: use add(exchange, key)");
+    }
+
+    @Override
+    public boolean contains(String key) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(CURRENT)) {
+            statement.setString(1, key);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() && "completed".equals(rows.getString("status"));
+            }
+        } catch (SQLException e) {
+            throw new TransientJobException("idempotency ledger unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean remove(String key) {
+        throw new UnsupportedOperationException("the job ledger releases keys for a job: use remove(exchange, key)");
+    }
+
+    @Override
+    public boolean confirm(String key) {
+        throw new UnsupportedOperationException("the job ledger confirms keys for a job: use confirm(exchange, key)");
+    }
+
+    @Override
+    public void clear() {
+        throw new UnsupportedOperationException("the job ledger is shared by the fleet and is never cleared "
+                + "from one worker");
+    }
+
+    private static String jobId(Exchange exchange) {
+        String jobId = exchange.getIn().getHeader(JobHeaders.JOB_ID, String.class);
+        if (jobId == null) {
+            throw new IllegalStateException("no " + JobHeaders.JOB_ID + " header: the job was not validated");
+        }
+        return jobId;
+    }
+}
