@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import ai.djl.MalformedModelException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * A sentence embedding model run by DJL on ONNX Runtime, loaded once and shared by every worker thread.
  *
  * <p>DJL predictors are not thread-safe, so the model keeps a fixed pool of them, created at load: as many callers
- * embed in parallel as the pool has predictors, the others wait for one to come back. All predictors share one ONNX
- * Runtime session and one tokenizer, both of which accept concurrent calls.
+ * embed in parallel as the pool has predictors, the others wait for one to come back. All predictors share one graph
+ * loaded in ONNX Runtime and one tokenizer, both of which accept concurrent calls.
  *
  * <p>Each {@link #embed(List)} call tokenizes its texts as one padded batch and runs a single forward pass for them,
  * so the caller decides the batch size; a very large list costs memory in proportion to its length times its
@@ -38,8 +39,8 @@ public final class EmbeddingModel implements AutoCloseable {
     public static final String ENGINE = "OnnxRuntime";
 
     /**
-     * Predictors in the pool unless told otherwise. ONNX Runtime already spreads one forward pass over all cores;
-     * a second predictor lets one caller tokenize and pool while another runs the graph.
+     * Predictors in the pool unless told otherwise. Two let a second caller start its forward pass while the first
+     * tokenizes or pools; more than that rarely pays, as ONNX Runtime already spreads one pass over all cores.
      */
     public static final int DEFAULT_PREDICTORS = 2;
 
@@ -60,7 +61,7 @@ public final class EmbeddingModel implements AutoCloseable {
     private final List<Predictor<String[], Embeddings>> allPredictors;
     private final BlockingQueue<Predictor<String[], Embeddings>> idlePredictors;
     private final int dimensions;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private EmbeddingModel(ModelSpec spec, HuggingFaceTokenizer tokenizer, ZooModel<NDList, NDList> model,
             List<Predictor<String[], Embeddings>> predictors) {
@@ -184,15 +185,14 @@ public final class EmbeddingModel implements AutoCloseable {
     }
 
     /**
-     * Waits for running forward passes to finish, then releases the predictors, the ONNX Runtime session and the
-     * tokenizer. Calls after this one fail; closing twice does nothing.
+     * Waits for running forward passes to finish, then releases the predictors, the graph loaded in ONNX Runtime and
+     * the tokenizer. Calls after this one fail; closing twice does nothing.
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
 
         int returned = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
@@ -208,7 +208,7 @@ public final class EmbeddingModel implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (returned < allPredictors.size()) {
-            // freeing the session under a running forward pass can crash the JVM; leaking it at shutdown cannot
+            // freeing the graph under a running forward pass can crash the JVM; leaking it at shutdown cannot
             LOG.warn("Embedding model {} closed with {} forward passes still running; its native memory is not freed",
                     spec.name(), allPredictors.size() - returned);
             return;
@@ -237,7 +237,7 @@ public final class EmbeddingModel implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closed.get()) {
             throw new IllegalStateException("Embedding model " + spec.name() + " is closed");
         }
     }
@@ -266,7 +266,8 @@ public final class EmbeddingModel implements AutoCloseable {
 
     private static ZooModel<NDList, NDList> loadGraph(ModelFiles files) {
         String fileName = files.onnx().getFileName().toString();
-        String modelName = fileName.substring(0, fileName.length() - ".onnx".length());
+        // DJL finds the graph by its name without the suffix, inside the directory it is given
+        String modelName = fileName.substring(0, fileName.length() - ModelFiles.ONNX_SUFFIX.length());
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optModelPath(files.onnx().getParent())

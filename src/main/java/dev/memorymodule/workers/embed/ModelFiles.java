@@ -23,9 +23,9 @@ final class ModelFiles {
 
     static final String ONNX_FILE = "model.onnx";
     static final String TOKENIZER_FILE = "tokenizer.json";
+    static final String ONNX_SUFFIX = ".onnx";
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelFiles.class);
-    private static final String ONNX_SUFFIX = ".onnx";
     private static final long UNKNOWN_LENGTH = -1;
 
     private final Path onnx;
@@ -95,7 +95,7 @@ final class ModelFiles {
     }
 
     private static URL findResource(String resource) {
-        // application servers and Camel JBang load the model jar through the context loader, plain runs through ours
+        // runtimes that load the application through a class loader of their own make it the context loader
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         URL url = context == null ? null : context.getResource(resource);
         if (url == null) {
@@ -113,6 +113,7 @@ final class ModelFiles {
             URLConnection connection = url.openConnection();
             long length = connection.getContentLengthLong();
             // a copy of the same size is taken as the same file: re-reading 90 MB from a jar on every start is slow
+            // Shortcoming: a changed model file of exactly the same size under the same model name is not re-extracted.
             if (length != UNKNOWN_LENGTH && Files.isRegularFile(target) && Files.size(target) == length) {
                 LOG.debug("Reusing extracted model file {}", target);
                 return target;
