@@ -1,0 +1,138 @@
+package dev.memorymodule.workers.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.memorymodule.workers.jetstream.JetStreamConstants;
+import dev.memorymodule.workers.store.Database;
+import dev.memorymodule.workers.testsupport.PostgresDatabase;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The idempotency ledger's claims on a real PostgreSQL: which delivery may run a job, which is a duplicate, and
+ * how a claim left by a dead worker gives way.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JobLedgerTest {
+
+    private PostgresDatabase database;
+    private HikariDataSource dataSource;
+    private CamelContext camel;
+
+    @BeforeAll
+    void start() {
+        database = PostgresDatabase.create();
+        dataSource = Database.open(database.jdbcUrl(), database.user(), database.password(), 4, 2_000);
+        camel = new DefaultCamelContext();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        camel.close();
+        dataSource.close();
+        database.close();
+    }
+
+    private Exchange delivery(String jobId, long deliveryCount) {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getIn().setHeader(JobHeaders.JOB_ID, jobId);
+        exchange.getIn().setHeader(JetStreamConstants.DELIVERY_COUNT, deliveryCount);
+        return exchange;
+    }
+
+    private JobLedger ledger(String owner, Duration lease) {
+        return new JobLedger(dataSource, owner, lease);
+    }
+
+    @Test
+    void firstClaimRunsAndACompletedKeyIsADuplicateNamingTheFirstJob() {
+        JobLedger ledger = ledger("w1", Duration.ofMinutes(1));
+        Exchange first = delivery("JOB-A1", 1);
+        assertThat(ledger.add(first, "k-dup")).isTrue();
+        first.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+        assertThat(ledger.confirm(first, "k-dup")).isTrue();
+
+        Exchange again = delivery("JOB-A2", 1);
+        assertThat(ledger.add(again, "k-dup")).isFalse();
+        assertThat(again.getProperty(JobLedger.DUPLICATE_OF)).isEqualTo("JOB-A1");
+        assertThat(ledger.contains("k-dup")).isTrue();
+    }
+
+    @Test
+    void anotherJobWithALiveClaimIsToldToRetryNotCalledADuplicate() {
+        assertThat(ledger("w1", Duration.ofMinutes(1)).add(delivery("JOB-B1", 1), "k-live")).isTrue();
+
+        assertThatThrownBy(() -> ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-B2", 1), "k-live"))
+                .isInstanceOf(TransientJobException.class).hasMessageContaining("JOB-B1").hasMessageContaining("w1");
+        assertThat(ledger("w2", Duration.ofMinutes(1)).contains("k-live")).isFalse();
+    }
+
+    @Test
+    void redeliveryOfTheSameJobTakesOverTheClaimOfAWorkerThatDied() {
+        assertThat(ledger("dead", Duration.ofMinutes(10)).add(delivery("JOB-C1", 1), "k-takeover")).isTrue();
+
+        // JetStream redelivers only once the holder stopped answering: the higher delivery count proves it
+        JobLedger rescuer = ledger("alive", Duration.ofMinutes(10));
+        Exchange redelivery = delivery("JOB-C1", 2);
+        assertThat(rescuer.add(redelivery, "k-takeover")).isTrue();
+        redelivery.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+        assertThat(rescuer.confirm(redelivery, "k-takeover")).isTrue();
+        assertThat(database.count("SELECT count(*) FROM job_ledger WHERE idempotency_key = 'k-takeover' "
+                + "AND owner = 'alive' AND status = 'completed'")).isEqualTo(1);
+    }
+
+    @Test
+    void anExpiredLeaseGivesWayToAnotherJob() throws Exception {
+        assertThat(ledger("w1", Duration.ofMillis(200)).add(delivery("JOB-D1", 1), "k-lease")).isTrue();
+        Thread.sleep(400);
+
+        assertThat(ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-D2", 1), "k-lease")).isTrue();
+    }
+
+    @Test
+    void aFailedOrDeadLetteredJobReleasesItsKeySoAReplayRuns() {
+        JobLedger ledger = ledger("w1", Duration.ofMinutes(1));
+        Exchange failed = delivery("JOB-E1", 1);
+        assertThat(ledger.add(failed, "k-failed")).isTrue();
+        failed.setProperty(JobOutcome.PROPERTY, JobOutcome.FAILED);
+        ledger.confirm(failed, "k-failed");
+
+        assertThat(ledger.contains("k-failed")).isFalse();
+        assertThat(ledger.add(delivery("JOB-E1", 1), "k-failed")).isTrue();
+    }
+
+    @Test
+    void aTransientFailureReleasesTheClaimForTheRedelivery() {
+        JobLedger ledger = ledger("w1", Duration.ofMinutes(1));
+        Exchange attempt = delivery("JOB-F1", 1);
+        assertThat(ledger.add(attempt, "k-transient")).isTrue();
+        assertThat(ledger.remove(attempt, "k-transient")).isTrue();
+
+        assertThat(ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-F2", 1), "k-transient")).isTrue();
+    }
+
+    @Test
+    void anUnreachableDatabaseIsATransientFailure() {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/none");
+        config.setConnectionTimeout(500);
+        config.setInitializationFailTimeout(-1);
+        try (HikariDataSource nowhere = new HikariDataSource(config)) {
+            JobLedger ledger = new JobLedger(nowhere, "w1", Duration.ofMinutes(1));
+
+            assertThatThrownBy(() -> ledger.add(delivery("JOB-G1", 1), "k-down"))
+                    .isInstanceOf(TransientJobException.class).hasMessageContaining("ledger unavailable");
+        }
+    }
+}
