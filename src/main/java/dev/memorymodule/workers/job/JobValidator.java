@@ -166,14 +166,22 @@ public final class JobValidator {
     }
 
     private static JsonSchema loadSchema() {
+        return loadSchema(SCHEMA_RESOURCE);
+    }
+
+    /**
+     * Compiles one of the project's schemas from the classpath (draft-07, formats asserted, {@code ulid} known),
+     * so the job schema and the event schema are checked by the same rules.
+     */
+    public static JsonSchema loadSchema(String resource) {
         JsonNode schemaNode;
-        try (InputStream in = JobValidator.class.getClassLoader().getResourceAsStream(SCHEMA_RESOURCE)) {
+        try (InputStream in = JobValidator.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("job schema " + SCHEMA_RESOURCE + " is not on the classpath");
+                throw new IllegalStateException("schema " + resource + " is not on the classpath");
             }
             schemaNode = new ObjectMapper().readTree(in);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read job schema " + SCHEMA_RESOURCE, e);
+            throw new UncheckedIOException("cannot read schema " + resource, e);
         }
 
         // The schema's own $schema names draft-07; replacing that meta-schema teaches the factory the ulid format.
@@ -194,7 +202,7 @@ public final class JobValidator {
                 .locale(Locale.ENGLISH)
                 .build();
 
-        JsonSchema compiled = factory.getSchema(SchemaLocation.of("classpath:" + SCHEMA_RESOURCE), schemaNode, config);
+        JsonSchema compiled = factory.getSchema(SchemaLocation.of("classpath:" + resource), schemaNode, config);
         // compile every keyword now, not lazily on the first job of some consumer thread
         compiled.initializeValidators();
         return compiled;

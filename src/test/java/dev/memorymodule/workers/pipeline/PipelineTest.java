@@ -15,14 +15,19 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
 import dev.memorymodule.workers.client.JobClient;
+import dev.memorymodule.workers.job.JobValidator;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
 import io.nats.client.impl.Headers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -30,6 +35,7 @@ import org.junit.jupiter.api.TestInstance;
  * rows read back from the real servers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineTest {
 
     private static final Duration OUTCOME_WAIT = Duration.ofSeconds(30);
@@ -237,6 +243,21 @@ class PipelineTest {
         assertThat(event.path("event").asText()).isEqualTo("completed");
         await().atMost(OUTCOME_WAIT).untilAsserted(() -> assertThat(harness.deadLetters())
                 .anyMatch(m -> m.getHeaders().getFirst("Mm-Dlq-Reason").contains("not valid JSON")));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void everyEventStoredSoFarMatchesTheEventSchema() throws Exception {
+        runToOutcome(bytes(embedJob("one more event")));
+        JsonSchema schema = JobValidator.loadSchema("schemas/job-event-v1.json");
+        List<Message> events = harness.readAll("MM_EVENTS", "mm.events.>");
+
+        assertThat(events).hasSizeGreaterThan(5);
+        for (Message message : events) {
+            JsonNode event = MAPPER.readTree(message.getData());
+            assertThat(schema.validate(event)).as("event %s", event).isEmpty();
+            assertThat(message.getSubject()).startsWith("mm.events.job." + event.path("event").asText() + ".");
+        }
     }
 
     private void assertNotRedelivered(String stream) throws Exception {
