@@ -30,6 +30,8 @@ final class WorkerConfig implements AutoCloseable {
         Properties override = new Properties();
         override.putAll(overrides);
         context.getPropertiesComponent().setOverrideProperties(override);
+        // initialised, not started: the properties component needs the type converter, nothing else runs
+        context.init();
         return new WorkerConfig(context);
     }
 
