@@ -3,6 +3,7 @@ package dev.memorymodule.workers.job;
 import java.util.Locale;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -29,6 +30,8 @@ public class DeadLetters {
     /** Exchange property: the dead-letter stream and subject a job was sent to, for its outcome event. */
     public static final String STREAM_PROPERTY = "mm.deadLetterStream";
     public static final String SUBJECT_PROPERTY = "mm.deadLetterSubject";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final String stream;
     private final String subjectPrefix;
@@ -58,6 +61,9 @@ public class DeadLetters {
         String source = exchange.getProperty(JobHeaders.SOURCE_SUBJECT,
                 in.getHeader(JetStreamConstants.SUBJECT, "unknown", String.class), String.class);
         String type = in.getHeader(JobHeaders.JOB_TYPE, String.class);
+        if (type == null) {
+            type = typeOf(original);
+        }
 
         String subject = subject(source, type);
         exchange.setProperty(JobOutcome.PROPERTY, outcome);
@@ -85,6 +91,18 @@ public class DeadLetters {
         }
         String safeType = type != null && JOB_TYPES.contains(type) ? type : "unknown";
         return subjectPrefix + "." + lane + "." + safeType;
+    }
+
+    /** The type an invalid job claims, best effort, so its dead letter files under that type for replay. */
+    private static String typeOf(byte[] payload) {
+        if (payload == null) {
+            return null;
+        }
+        try {
+            return MAPPER.readTree(payload).path("type").asText(null);
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private static String truncate(String reason) {
