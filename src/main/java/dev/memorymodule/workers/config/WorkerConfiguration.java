@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,7 +45,8 @@ public class WorkerConfiguration implements CamelConfiguration {
 
         JobValidator validator = new JobValidator();
         registry.bind("jobValidator", validator);
-        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC()));
+        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(),
+                Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"))));
         registry.bind("jobEvents", new JobEvents(mapper, config.apply("mm.events.subject-prefix"), workerId));
         registry.bind("deadLetters", new DeadLetters(config.apply("mm.streams.dlq.name"),
                 config.apply("mm.dlq.subject-prefix")));

@@ -2,6 +2,7 @@ package dev.memorymodule.workers.job;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Set;
 
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import org.apache.camel.Exchange;
@@ -22,10 +23,17 @@ public class JobIntake {
 
     private final JobValidator validator;
     private final Clock clock;
+    private final Set<String> jobTypes;
 
-    public JobIntake(JobValidator validator, Clock clock) {
+    /**
+     * @param validator the job schema
+     * @param clock     time source for deadlines
+     * @param jobTypes  the job types this worker runs; a valid job of another type is rejected with that reason
+     */
+    public JobIntake(JobValidator validator, Clock clock, Set<String> jobTypes) {
         this.validator = validator;
         this.clock = clock;
+        this.jobTypes = Set.copyOf(jobTypes);
     }
 
     public void accept(Exchange exchange) {
@@ -51,6 +59,14 @@ public class JobIntake {
             MDC.put(MDC_TRACE_ID, job.traceId());
         }
         MDC.put(MDC_JOB_ID, job.jobId());
+    }
+
+    /** Rejects a valid job of a type this worker is not configured to run. */
+    public void checkSupported(Exchange exchange) {
+        String type = exchange.getIn().getHeader(JobHeaders.JOB_TYPE, String.class);
+        if (!jobTypes.contains(type)) {
+            throw new UnsupportedJobTypeException(type);
+        }
     }
 
     /** True when the job has a deadline and it has passed: the job must not run. */
