@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -19,13 +20,22 @@ import dev.memorymodule.workers.job.JobLedger;
 import dev.memorymodule.workers.job.JobValidator;
 import dev.memorymodule.workers.store.Database;
 import dev.memorymodule.workers.store.MemoryStore;
-import dev.memorymodule.workers.store.PgWriteJob;
+import dev.memorymodule.workers.graph.GraphStore;
+import dev.memorymodule.workers.graph.Neo4jOptions;
+import dev.memorymodule.workers.memory.MemoryJobs;
+import dev.memorymodule.workers.memory.RetrieveJob;
+import dev.memorymodule.workers.memory.SummarizeJob;
+import dev.memorymodule.workers.vector.Neo4jVectorStore;
+import dev.memorymodule.workers.vector.QdrantVectorStore;
+import dev.memorymodule.workers.vector.VectorStore;
 import dev.memorymodule.workers.streams.StreamCatalog;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.TimeUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates the beans the routes call, from the configuration keys in {@code application.properties}, and binds
@@ -33,8 +43,23 @@ import org.apache.camel.util.TimeUtils;
  */
 public class WorkerConfiguration implements CamelConfiguration {
 
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerConfiguration.class);
+
     @Override
     public void configure(CamelContext context) {
+        // DJL finds its engines, and Flyway its migrations and database support, through the context class loader.
+        // Under `camel run` this class comes from a class loader for downloaded jars that is not the context one.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(WorkerConfiguration.class.getClassLoader());
+        try {
+            bindBeans(context);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private void bindBeans(CamelContext context) {
         Function<String, String> config = key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
         Registry registry = context.getRegistry();
         String workerId = workerId(config.apply("mm.worker.id"));
@@ -45,8 +70,7 @@ public class WorkerConfiguration implements CamelConfiguration {
 
         JobValidator validator = new JobValidator();
         registry.bind("jobValidator", validator);
-        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(),
-                Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"))));
+        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config)));
         registry.bind("jobEvents", new JobEvents(mapper, config.apply("mm.events.subject-prefix"), workerId));
         registry.bind("deadLetters", new DeadLetters(config.apply("mm.streams.dlq.name"),
                 config.apply("mm.dlq.subject-prefix")));
@@ -65,12 +89,88 @@ public class WorkerConfiguration implements CamelConfiguration {
         registry.bind("embedJob", new EmbedJob(models, limits));
         MemoryStore memoryStore = new MemoryStore(dataSource);
         registry.bind("memoryStore", memoryStore);
-        registry.bind("pgWriteJob", new PgWriteJob(memoryStore, limits));
 
+        // stores are opened only when a job type this worker runs needs them
+        Set<String> jobTypes = jobTypes(config);
+        GraphStore graph = null;
+        if (!Collections.disjoint(jobTypes, GRAPH_TYPES) || needsVectors(jobTypes) && isNeo4jBackend(config)) {
+            graph = GraphStore.open(neo4jOptions(config));
+            graph.ensureSchema();
+        }
+        VectorStore vectors = needsVectors(jobTypes) ? vectorStore(config) : null;
+        if (vectors != null) {
+            warmUp(vectors, models, Integer.parseInt(config.apply("mm.vector.warm-up-searches").trim()));
+        }
+        registry.bind("memoryJobs", new MemoryJobs(memoryStore, models, vectors, graph, limits));
+        registry.bind("retrieveJob", new RetrieveJob(models, vectors));
+        registry.bind("summarizeJob", new SummarizeJob(models, memoryStore, limits));
+
+        GraphStore openedGraph = graph;
         closeOnStop(context, () -> {
+            if (vectors != null) {
+                vectors.close();
+            }
+            if (openedGraph != null) {
+                openedGraph.close();
+            }
             models.close();
             dataSource.close();
         });
+    }
+
+    /** Job types that write the memory graph. */
+    private static final Set<String> GRAPH_TYPES = Set.of("neo4j_write", "index", "summarize");
+    /** Job types that read or write vectors. */
+    private static final Set<String> VECTOR_TYPES = Set.of("qdrant_upsert", "index", "retrieve", "summarize");
+
+    static Set<String> jobTypes(Function<String, String> config) {
+        return Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"));
+    }
+
+    private static boolean needsVectors(Set<String> jobTypes) {
+        return !Collections.disjoint(jobTypes, VECTOR_TYPES);
+    }
+
+    private static boolean isNeo4jBackend(Function<String, String> config) {
+        return "neo4j".equalsIgnoreCase(config.apply("mm.vector.backend").trim());
+    }
+
+    private static Neo4jOptions neo4jOptions(Function<String, String> config) {
+        Neo4jOptions.Builder options = Neo4jOptions.builder(config.apply("mm.neo4j.url"))
+                .database(config.apply("mm.neo4j.database"));
+        String password = config.apply("mm.neo4j.password");
+        if (password != null && !password.isBlank()) {
+            options.basicAuth(config.apply("mm.neo4j.user"), password);
+        }
+        return options.build();
+    }
+
+    private static VectorStore vectorStore(Function<String, String> config) {
+        String backend = config.apply("mm.vector.backend").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (backend) {
+            case "neo4j" -> Neo4jVectorStore.open(neo4jOptions(config));
+            case "qdrant" -> QdrantVectorStore.connect(new QdrantVectorStore.Options(config.apply("mm.qdrant.host"),
+                    Integer.parseInt(config.apply("mm.qdrant.port").trim()), blankToNull(config.apply(
+                    "mm.qdrant.api-key")), Boolean.parseBoolean(config.apply("mm.qdrant.tls").trim()),
+                    Duration.ofMillis(millis(config.apply("mm.qdrant.timeout")))));
+            default -> throw new IllegalArgumentException("mm.vector.backend must be neo4j or qdrant, not " + backend);
+        };
+    }
+
+    /** Warms every loaded model's collection; a store that is down now only makes the first jobs slower. */
+    private static void warmUp(VectorStore vectors, ModelRegistry models, int searches) {
+        models.dimensionsByModel().forEach((model, dims) -> {
+            try {
+                vectors.warmUp(model, dims, searches);
+            } catch (RuntimeException e) {
+                LOG.warn("Warm-up of the {} vector store for {} failed, continuing: {}", vectors.kind(), model,
+                        e.getMessage());
+            }
+        });
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     static String workerId(String configured) {

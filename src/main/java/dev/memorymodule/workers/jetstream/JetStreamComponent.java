@@ -42,6 +42,9 @@ public class JetStreamComponent extends DefaultComponent {
     @Metadata(description = "Timeout for connecting and for JetStream API requests, such as publish acks",
               defaultValue = "5s")
     private String requestTimeout = "5s";
+    @Metadata(description = "How often the client pings the server while the connection is quiet; after two pings "
+            + "without an answer it drops the connection and reconnects", defaultValue = "5s")
+    private String pingInterval = "5s";
     @Metadata(description = "Streams to create at start where missing (a StreamCatalog bean)")
     private StreamCatalog streamCatalog;
     @Metadata(description = "Create the streams of the catalog at start where missing", defaultValue = "true")
@@ -90,6 +93,10 @@ public class JetStreamComponent extends DefaultComponent {
                 // a worker must outlive a NATS restart: reconnect forever, and buffer while away
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(500))
+                // jnats before 2.25.2 can come out of a reconnect looking connected while its writer never sends
+                // again (a race in the client); only unanswered pings notice that and reconnect once more, and at
+                // the client's default of two minutes the worker would sit deaf for several minutes
+                .pingInterval(pingIntervalDuration())
                 .connectionListener(new LoggingConnectionListener())
                 .errorListener(new ErrorListener() {
                 });
@@ -106,6 +113,10 @@ public class JetStreamComponent extends DefaultComponent {
 
     Duration requestTimeoutDuration() {
         return Duration.ofMillis(TimeUtils.toMilliSeconds(requestTimeout));
+    }
+
+    Duration pingIntervalDuration() {
+        return Duration.ofMillis(TimeUtils.toMilliSeconds(pingInterval));
     }
 
     private static final class LoggingConnectionListener implements ConnectionListener {
@@ -157,6 +168,14 @@ public class JetStreamComponent extends DefaultComponent {
 
     public void setRequestTimeout(String requestTimeout) {
         this.requestTimeout = requestTimeout;
+    }
+
+    public String getPingInterval() {
+        return pingInterval;
+    }
+
+    public void setPingInterval(String pingInterval) {
+        this.pingInterval = pingInterval;
     }
 
     public StreamCatalog getStreamCatalog() {

@@ -1,7 +1,7 @@
 package dev.memorymodule.workers.jetstream;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +45,8 @@ public class JetStreamConsumer extends DefaultConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamConsumer.class);
     /** After a failed fetch (server away, reconnecting) wait this long before asking again. */
     private static final Duration FETCH_ERROR_PAUSE = Duration.ofSeconds(1);
+    /** Prefix of the headers that the NATS server reads as instructions for the stream it stores into. */
+    private static final String SERVER_HEADER_PREFIX = "Nats-";
     private static final String HEADER_DLQ_REASON = "Mm-Dlq-Reason";
     private static final String HEADER_DLQ_STREAM = "Mm-Dlq-Stream";
     private static final String HEADER_DLQ_SUBJECT = "Mm-Dlq-Subject";
@@ -164,8 +166,11 @@ public class JetStreamConsumer extends DefaultConsumer {
                 while (wanted < endpoint.getBatchSize() && slots.tryAcquire()) {
                     wanted++;
                 }
-                List<Message> messages = subscription.fetch(wanted, fetchTimeout);
-                for (Message message : messages) {
+                // iterate, not fetch: a fetch returns only once the batch is full or its wait is over, so a lone
+                // message would sit here for up to the fetch timeout, with no in-progress signal, while slots idle
+                Iterator<Message> arriving = subscription.iterate(wanted, fetchTimeout);
+                while (arriving.hasNext()) {
+                    Message message = arriving.next();
                     if (!fetching) {
                         // stopping between fetch and dispatch: hand it straight back
                         message.nak();
@@ -288,8 +293,7 @@ public class JetStreamConsumer extends DefaultConsumer {
     private void deadLetterThenTerminate(Message message, String reason, long delivered) {
         String subject = endpoint.getDeadLetterSubject();
         if (subject != null && !subject.isBlank()) {
-            Headers headers = message.hasHeaders() ? new Headers(message.getHeaders()) : new Headers();
-            headers.remove(JetStreamConstants.NATS_MSG_ID);
+            Headers headers = headersWithoutServerDirectives(message);
             headers.put(HEADER_DLQ_REASON, JetStreamProducer.singleLine(String.valueOf(reason)));
             headers.put(HEADER_DLQ_STREAM, endpoint.getStream());
             headers.put(HEADER_DLQ_SUBJECT, message.getSubject());
@@ -307,6 +311,24 @@ public class JetStreamConsumer extends DefaultConsumer {
         }
         message.term();
         terminated.incrementAndGet();
+    }
+
+    /**
+     * The message's headers less the {@code Nats-} ones: those are instructions to the server (message id, expected
+     * stream or last sequence, rollup) that were meant for the job's stream. Carried over, they would make the
+     * dead-letter stream drop the dead letter as a duplicate or refuse it, and the message could never leave.
+     */
+    private static Headers headersWithoutServerDirectives(Message message) {
+        Headers headers = new Headers();
+        if (message.hasHeaders()) {
+            Headers original = message.getHeaders();
+            for (String key : original.keySet()) {
+                if (!key.startsWith(SERVER_HEADER_PREFIX)) {
+                    headers.put(key, original.get(key));
+                }
+            }
+        }
+        return headers;
     }
 
     private static boolean isPermanent(Throwable failure) {

@@ -29,10 +29,20 @@ public final class NakBackoff {
         for (String part : spec.split(",")) {
             String trimmed = part.trim();
             if (!trimmed.isEmpty()) {
-                steps.add(Duration.ofMillis(TimeUtils.toMilliSeconds(trimmed)));
+                steps.add(step(trimmed, spec));
             }
         }
         return new NakBackoff(steps);
+    }
+
+    private static Duration step(String text, String spec) {
+        try {
+            return Duration.ofMillis(TimeUtils.toMilliSeconds(text));
+        } catch (RuntimeException e) {
+            // Camel's parser fails on a typo with an index or number error that names neither option nor value
+            throw new IllegalArgumentException("nak backoff step '" + text + "' of '" + spec
+                    + "' is not a duration such as 500ms, 5s or 1m", e);
+        }
     }
 
     public Duration delayFor(long deliveryCount) {

@@ -74,6 +74,30 @@ public class MemoryStore {
         }
     }
 
+    /** The texts of an org's thread, oldest first; summaries are left out. */
+    public List<String> textsOfThread(String orgId, String threadId, int limit) {
+        String sql = """
+                SELECT text FROM memories
+                 WHERE org_id = ? AND thread_id = ? AND kind = 'memory'
+                 ORDER BY created_at, job_id, position
+                 LIMIT ?""";
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setObject(1, UUID.fromString(orgId));
+            select.setObject(2, UUID.fromString(threadId));
+            select.setInt(3, limit);
+            List<String> texts = new ArrayList<>();
+            try (var rows = select.executeQuery()) {
+                while (rows.next()) {
+                    texts.add(rows.getString(1));
+                }
+            }
+            return texts;
+        } catch (SQLException e) {
+            throw new TransientJobException("PostgreSQL read failed: " + e.getMessage(), e);
+        }
+    }
+
     private static void setUuid(PreparedStatement statement, int index, String value) throws SQLException {
         if (value == null) {
             statement.setNull(index, Types.OTHER);

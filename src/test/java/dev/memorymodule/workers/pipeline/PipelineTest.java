@@ -198,7 +198,7 @@ class PipelineTest {
 
         JsonNode first = runToOutcome(bytes(job));
         assertThat(first.path("event").asText()).isEqualTo("completed");
-        assertThat(first.path("result").path("written").asInt()).isEqualTo(3);
+        assertThat(first.path("result").path("rows_written").asInt()).isEqualTo(3);
         assertThat(rowsOfKey(key)).isEqualTo(3);
 
         // the same job again inside the server's duplicate window: the server itself drops it

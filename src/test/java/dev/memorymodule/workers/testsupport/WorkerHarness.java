@@ -38,6 +38,8 @@ public final class WorkerHarness implements AutoCloseable {
             "mm.consumer.drain-timeout", "5s",
             "mm.db.connection-timeout", "1s",
             "mm.idempotency.lease", "20s",
+            // the pipeline's own tests need no graph or vector store; tests of those job types widen this
+            "mm.worker.job-types", "embed,pg_write",
             "camel.main.shutdown-timeout", "10");
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
