@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * needs a key), else a {@link QdrantTestDouble} started for the test class. Model names it hands out are unique to
  * this run, and {@link #close()} deletes every collection made for them, so a shared server stays clean.
  */
-final class QdrantTarget implements AutoCloseable {
+public final class QdrantTarget implements AutoCloseable {
 
     static final String URL_ENV = "QDRANT_URL";
     static final String API_KEY_ENV = "QDRANT_API_KEY";
@@ -36,7 +36,7 @@ final class QdrantTarget implements AutoCloseable {
         this.apiKey = apiKey;
     }
 
-    static QdrantTarget start() {
+    public static QdrantTarget start() {
         String realUrl = System.getenv(URL_ENV);
         if (realUrl != null && !realUrl.isBlank()) {
             LOG.info("Contract tests run against the real Qdrant at {}", realUrl);
@@ -51,11 +51,11 @@ final class QdrantTarget implements AutoCloseable {
         return testDouble == null;
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
-    String apiKey() {
+    public String apiKey() {
         return apiKey;
     }
 
