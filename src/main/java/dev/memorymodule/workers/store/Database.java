@@ -37,6 +37,8 @@ public final class Database {
         config.setConnectionTimeout(connectionTimeoutMs);
         config.setValidationTimeout(Math.min(connectionTimeoutMs, 5_000));
         config.setPoolName("mm-postgres");
+        // named, not discovered: under camel run the driver sits in a class loader JDBC discovery may not see
+        config.setDriverClassName("org.postgresql.Driver");
         // start even when the database is down: jobs fail transiently and are retried until it is back
         config.setInitializationFailTimeout(-1);
         HikariDataSource dataSource = new HikariDataSource(config);
