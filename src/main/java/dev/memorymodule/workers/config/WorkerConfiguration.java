@@ -5,6 +5,9 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -20,7 +23,11 @@ import dev.memorymodule.workers.job.JobLedger;
 import dev.memorymodule.workers.job.JobValidator;
 import dev.memorymodule.workers.store.Database;
 import dev.memorymodule.workers.store.MemoryStore;
+import dev.memorymodule.workers.fleet.FleetMembership;
+import dev.memorymodule.workers.fleet.WorkerCapabilities;
 import dev.memorymodule.workers.graph.GraphStore;
+import dev.memorymodule.workers.jetstream.NatsAuth;
+import io.nats.client.Options;
 import dev.memorymodule.workers.graph.Neo4jOptions;
 import dev.memorymodule.workers.memory.MemoryJobs;
 import dev.memorymodule.workers.memory.RetrieveJob;
@@ -105,8 +112,12 @@ public class WorkerConfiguration implements CamelConfiguration {
         registry.bind("retrieveJob", new RetrieveJob(models, vectors));
         registry.bind("summarizeJob", new SummarizeJob(models, memoryStore, limits));
 
+        FleetMembership fleet = fleetMembership(config, workerId, jobTypes, models);
+        joinOnStart(context, fleet);
+
         GraphStore openedGraph = graph;
         closeOnStop(context, () -> {
+            fleet.close();
             if (vectors != null) {
                 vectors.close();
             }
@@ -155,6 +166,48 @@ public class WorkerConfiguration implements CamelConfiguration {
                     Duration.ofMillis(millis(config.apply("mm.qdrant.timeout")))));
             default -> throw new IllegalArgumentException("mm.vector.backend must be neo4j or qdrant, not " + backend);
         };
+    }
+
+    private static FleetMembership fleetMembership(Function<String, String> config, String workerId,
+                                                  Set<String> jobTypes, ModelRegistry models) {
+        Map<String, Integer> concurrency = new LinkedHashMap<>();
+        for (String lane : List.of("online", "offline", "write")) {
+            if (Boolean.parseBoolean(config.apply("mm.consumer." + lane + ".enabled").trim())) {
+                concurrency.put(lane, Integer.parseInt(config.apply("mm.consumer." + lane + ".concurrency").trim()));
+            }
+        }
+        WorkerCapabilities capabilities = new WorkerCapabilities(workerId, config.apply("mm.worker.pool").trim(),
+                jobTypes.stream().sorted().toList(), Boolean.parseBoolean(config.apply("mm.worker.gpu").trim()),
+                Integer.parseInt(config.apply("mm.worker.vram-gb").trim()),
+                List.of(config.apply("mm.worker.trust-zones").trim().split("\\s*,\\s*")),
+                config.apply("mm.worker.tier").trim(), models.dimensionsByModel(), concurrency);
+        Options.Builder options = new Options.Builder().server(config.apply("mm.nats.url"))
+                .connectionName(workerId + "-fleet").maxReconnects(-1);
+        try {
+            NatsAuth.apply(options, config.apply("mm.nats.nkey-seed-file"),
+                    Boolean.parseBoolean(config.apply("mm.nats.tls").trim()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the NATS credentials for the fleet view", e);
+        }
+        return new FleetMembership(options.build(), config.apply("mm.fleet.bucket").trim(),
+                Duration.ofMillis(millis(config.apply("mm.fleet.ttl"))),
+                Integer.parseInt(config.apply("mm.fleet.replicas").trim()),
+                config.apply("mm.fleet.events-prefix").trim(), capabilities);
+    }
+
+    /** The worker announces itself once Camel has started, consumers included. */
+    private static void joinOnStart(CamelContext context, FleetMembership fleet) {
+        try {
+            context.addStartupListener((camel, alreadyStarted) -> {
+                try {
+                    fleet.join();
+                } catch (Exception e) {
+                    LOG.warn("Could not join the fleet view; the worker runs but is not listed: {}", e.toString());
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register the fleet view", e);
+        }
     }
 
     /** Warms every loaded model's collection; a store that is down now only makes the first jobs slower. */
