@@ -23,6 +23,7 @@ import dev.memorymodule.workers.job.JobLedger;
 import dev.memorymodule.workers.job.JobValidator;
 import dev.memorymodule.workers.store.Database;
 import dev.memorymodule.workers.store.MemoryStore;
+import dev.memorymodule.workers.fleet.CapabilityCheck;
 import dev.memorymodule.workers.fleet.FleetMembership;
 import dev.memorymodule.workers.fleet.WorkerCapabilities;
 import dev.memorymodule.workers.graph.GraphStore;
@@ -77,7 +78,6 @@ public class WorkerConfiguration implements CamelConfiguration {
 
         JobValidator validator = new JobValidator();
         registry.bind("jobValidator", validator);
-        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config)));
         registry.bind("jobEvents", new JobEvents(mapper, config.apply("mm.events.subject-prefix"), workerId));
         registry.bind("deadLetters", new DeadLetters(config.apply("mm.streams.dlq.name"),
                 config.apply("mm.dlq.subject-prefix")));
@@ -93,6 +93,9 @@ public class WorkerConfiguration implements CamelConfiguration {
                 Integer.parseInt(config.apply("mm.embedding.max-text-chars")));
         ModelRegistry models = ModelRegistry.fromConfig(config);
         registry.bind("modelRegistry", models);
+        WorkerCapabilities capabilities = capabilities(config, workerId, jobTypes(config), models);
+        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config),
+                new CapabilityCheck(capabilities, models.servedNames())));
         registry.bind("embedJob", new EmbedJob(models, limits));
         MemoryStore memoryStore = new MemoryStore(dataSource);
         registry.bind("memoryStore", memoryStore);
@@ -112,7 +115,7 @@ public class WorkerConfiguration implements CamelConfiguration {
         registry.bind("retrieveJob", new RetrieveJob(models, vectors));
         registry.bind("summarizeJob", new SummarizeJob(models, memoryStore, limits));
 
-        FleetMembership fleet = fleetMembership(config, workerId, jobTypes, models);
+        FleetMembership fleet = fleetMembership(config, capabilities);
         joinOnStart(context, fleet);
 
         GraphStore openedGraph = graph;
@@ -168,19 +171,24 @@ public class WorkerConfiguration implements CamelConfiguration {
         };
     }
 
-    private static FleetMembership fleetMembership(Function<String, String> config, String workerId,
-                                                  Set<String> jobTypes, ModelRegistry models) {
+    private static WorkerCapabilities capabilities(Function<String, String> config, String workerId,
+                                                   Set<String> jobTypes, ModelRegistry models) {
         Map<String, Integer> concurrency = new LinkedHashMap<>();
         for (String lane : List.of("online", "offline", "write")) {
             if (Boolean.parseBoolean(config.apply("mm.consumer." + lane + ".enabled").trim())) {
                 concurrency.put(lane, Integer.parseInt(config.apply("mm.consumer." + lane + ".concurrency").trim()));
             }
         }
-        WorkerCapabilities capabilities = new WorkerCapabilities(workerId, config.apply("mm.worker.pool").trim(),
+        return new WorkerCapabilities(workerId, config.apply("mm.worker.pool").trim(),
                 jobTypes.stream().sorted().toList(), Boolean.parseBoolean(config.apply("mm.worker.gpu").trim()),
                 Integer.parseInt(config.apply("mm.worker.vram-gb").trim()),
                 List.of(config.apply("mm.worker.trust-zones").trim().split("\\s*,\\s*")),
                 config.apply("mm.worker.tier").trim(), models.dimensionsByModel(), concurrency);
+    }
+
+    private static FleetMembership fleetMembership(Function<String, String> config,
+                                                   WorkerCapabilities capabilities) {
+        String workerId = capabilities.workerId();
         Options.Builder options = new Options.Builder().server(config.apply("mm.nats.url"))
                 .connectionName(workerId + "-fleet").maxReconnects(-1);
         try {

@@ -2,7 +2,10 @@ package dev.memorymodule.workers.job;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
+
+import dev.memorymodule.workers.fleet.CapabilityCheck;
 
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import org.apache.camel.Exchange;
@@ -18,22 +21,27 @@ public class JobIntake {
 
     /** MDC key for the job's trace id, so every log line of a job can be found by it. */
     public static final String MDC_TRACE_ID = "trace_id";
+    /** Exchange property: why this worker gave a job back. */
+    public static final String RELEASE_REASON = "mm.releaseReason";
     /** MDC key for the job id. */
     public static final String MDC_JOB_ID = "job_id";
 
     private final JobValidator validator;
     private final Clock clock;
     private final Set<String> jobTypes;
+    private final CapabilityCheck capabilities;
 
     /**
-     * @param validator the job schema
-     * @param clock     time source for deadlines
-     * @param jobTypes  the job types this worker runs; a valid job of another type is rejected with that reason
+     * @param validator    the job schema
+     * @param clock        time source for deadlines
+     * @param jobTypes     the job types this worker runs; a valid job of another type is rejected with that reason
+     * @param capabilities what this worker can offer a job's requirements, or null to take every job
      */
-    public JobIntake(JobValidator validator, Clock clock, Set<String> jobTypes) {
+    public JobIntake(JobValidator validator, Clock clock, Set<String> jobTypes, CapabilityCheck capabilities) {
         this.validator = validator;
         this.clock = clock;
         this.jobTypes = Set.copyOf(jobTypes);
+        this.capabilities = capabilities;
     }
 
     public void accept(Exchange exchange) {
@@ -59,6 +67,28 @@ public class JobIntake {
             MDC.put(MDC_TRACE_ID, job.traceId());
         }
         MDC.put(MDC_JOB_ID, job.jobId());
+    }
+
+    /**
+     * True when this worker lacks something the job requires (GPU, VRAM, trust zone, model): the job is given back
+     * for a worker that has it. On the job's last delivery nobody took it, so it fails for good with the reason.
+     */
+    public boolean lacksCapability(Exchange exchange) {
+        if (capabilities == null) {
+            return false;
+        }
+        ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);
+        List<String> missing = capabilities.missing(job);
+        if (missing.isEmpty()) {
+            return false;
+        }
+        String lacks = "this worker lacks " + String.join(", ", missing);
+        if (exchange.getIn().getHeader(JetStreamConstants.LAST_DELIVERY, false, Boolean.class)) {
+            throw new PermanentJobException("no worker that could run the job took it before its deliveries ran "
+                    + "out; last one: " + lacks);
+        }
+        exchange.setProperty(RELEASE_REASON, lacks);
+        return true;
     }
 
     /** Rejects a valid job of a type this worker is not configured to run. */

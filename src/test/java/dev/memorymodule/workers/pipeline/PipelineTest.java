@@ -159,15 +159,17 @@ class PipelineTest {
     }
 
     @Test
-    void modelTheWorkerLacksFailsPermanentlyWithAClearReason() throws Exception {
+    void jobNeedingWhatNoWorkerHasIsGivenBackThenFailsWithTheReasonWhenDeliveriesRunOut() throws Exception {
         ObjectNode job = embedJob("Привіт");
         ((ObjectNode) job.path("input")).put("model", "cohere/embed-multilingual-v3.0");
+        ((ObjectNode) job.path("requirements")).put("min_vram_gb", 8);
         JsonNode event = runToOutcome(bytes(job));
 
+        // each delivery was given back for a capable worker; none came, so the last one ends it with the reason
         assertThat(event.path("event").asText()).isEqualTo("failed");
-        assertThat(event.path("reason").asText()).contains("cohere/embed-multilingual-v3.0")
-                .contains("not available");
-        assertThat(event.path("attempts").asLong()).isEqualTo(1);
+        assertThat(event.path("reason").asText()).contains("no worker that could run the job took it")
+                .contains("embedding model cohere/embed-multilingual-v3.0").contains("8 GB of VRAM");
+        assertThat(event.path("attempts").asLong()).isEqualTo(5);
         assertThat(deadLettersOf(job.path("job_id").asText())).hasSize(1);
     }
 
@@ -250,7 +252,7 @@ class PipelineTest {
     void everyEventStoredSoFarMatchesTheEventSchema() throws Exception {
         runToOutcome(bytes(embedJob("one more event")));
         JsonSchema schema = JobValidator.loadSchema("schemas/job-event-v1.json");
-        List<Message> events = harness.readAll("MM_EVENTS", "mm.events.>");
+        List<Message> events = harness.readAll("MM_EVENTS", "mm.events.job.>");
 
         assertThat(events).hasSizeGreaterThan(5);
         for (Message message : events) {
