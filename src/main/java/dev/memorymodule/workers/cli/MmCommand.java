@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
  * code of their own.
  */
 @Command(name = "mm", mixinStandardHelpOptions = true, version = "mm 0.1.0",
-         description = "Memory Module workers: streams and jobs.",
-         subcommands = { InitStreamsCommand.class, SubmitCommand.class })
+         description = "Memory Module workers: streams, jobs and dead letters.",
+         subcommands = { InitStreamsCommand.class, SubmitCommand.class, DlqCommand.class })
 public final class MmCommand {
 
     public static void main(String[] args) {

@@ -3,6 +3,7 @@ package dev.memorymodule.workers.jetstream;
 import java.util.Map;
 
 import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
@@ -16,6 +17,9 @@ import org.apache.camel.support.DefaultProducer;
  * that publishes an outcome and then completes has made the outcome durable before the job is acked.
  */
 public class JetStreamProducer extends DefaultProducer {
+
+    /** The server's code for a message over its stream's maximum message size. */
+    private static final int STREAM_MESSAGE_TOO_LARGE = 10054;
 
     private final JetStreamEndpoint endpoint;
     private JetStream jetStream;
@@ -43,6 +47,7 @@ public class JetStreamProducer extends DefaultProducer {
         }
         byte[] body = in.getMandatoryBody(byte[].class);
         Headers headers = natsHeaders(in);
+        checkSize(subject, body, headers);
 
         if (endpoint.isCore()) {
             endpoint.getComponent().connection().publish(subject, headers, body);
@@ -53,9 +58,31 @@ public class JetStreamProducer extends DefaultProducer {
         if (msgId != null && !msgId.isBlank()) {
             options.messageId(msgId);
         }
-        PublishAck ack = jetStream.publish(subject, headers, body, options.build());
+        PublishAck ack;
+        try {
+            ack = jetStream.publish(subject, headers, body, options.build());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == STREAM_MESSAGE_TOO_LARGE) {
+                throw new MessageTooLargeException("the message for " + subject + " is " + body.length
+                        + " bytes, more than stream " + endpoint.getStream() + " accepts (" + e.getMessage() + ")", e);
+            }
+            throw e;
+        }
         in.setHeader(JetStreamConstants.PUBLISHED_SEQUENCE, ack.getSeqno());
         in.setHeader(JetStreamConstants.DUPLICATE, ack.isDuplicate());
+    }
+
+    /**
+     * A message over the server's max_payload would be refused by the client library with a plain argument error,
+     * which reads as a fault worth retrying; it is one no retry can fix.
+     */
+    private void checkSize(String subject, byte[] body, Headers headers) {
+        long maxPayload = endpoint.getComponent().connection().getMaxPayload();
+        long size = (long) body.length + headers.serializedLength();
+        if (maxPayload > 0 && size > maxPayload) {
+            throw new MessageTooLargeException("the message for " + subject + " is " + size + " bytes, more than the "
+                    + maxPayload + " bytes the NATS server accepts (max_payload)");
+        }
     }
 
     private Headers natsHeaders(Message in) {

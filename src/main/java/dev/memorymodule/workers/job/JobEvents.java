@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.f4b6a3.ulid.UlidCreator;
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
+import dev.memorymodule.workers.jetstream.MessageTooLargeException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -84,7 +85,8 @@ public class JobEvents {
         if (message == null || message.isBlank()) {
             message = cause.getClass().getSimpleName();
         }
-        if (cause instanceof PermanentJobException) {
+        // a message too large to publish stays too large: it is as final as a permanent failure
+        if (cause instanceof PermanentJobException || cause instanceof MessageTooLargeException) {
             return message;
         }
         long deliveries = exchange.getIn().getHeader(JetStreamConstants.DELIVERY_COUNT, 1L, Long.class);

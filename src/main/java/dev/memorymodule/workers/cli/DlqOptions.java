@@ -1,0 +1,75 @@
+package dev.memorymodule.workers.cli;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.memorymodule.workers.dlq.DeadLetterReplayer;
+import dev.memorymodule.workers.dlq.DeadLetterStore;
+import dev.memorymodule.workers.jetstream.NatsAuth;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import picocli.CommandLine.Option;
+
+/**
+ * What every {@code mm dlq} subcommand needs: the configuration that names the dead-letter stream, and the NATS
+ * server to reach. Mixed into each subcommand so the options are given after the subcommand's name.
+ */
+final class DlqOptions {
+
+    @Option(names = "--config", defaultValue = "application.properties", description = "Configuration file")
+    Path config;
+
+    @Option(names = "--nats", description = "NATS URL (default: mm.nats.url of the configuration)")
+    String natsUrl;
+
+    /** A connection to the dead-letter stream; the caller closes it. */
+    Connected open(String connectionName) throws Exception {
+        Map<String, String> overrides = new HashMap<>();
+        if (natsUrl != null) {
+            overrides.put("mm.nats.url", natsUrl);
+        }
+        try (WorkerConfig worker = WorkerConfig.load(config, overrides)) {
+            Options.Builder options = new Options.Builder().server(worker.get("mm.nats.url"))
+                    .connectionName(connectionName);
+            NatsAuth.apply(options, worker.get("mm.nats.nkey-seed-file"),
+                    Boolean.parseBoolean(worker.get("mm.nats.tls")));
+            Connection connection = Nats.connect(options.build());
+            try {
+                return new Connected(connection, worker.get("mm.streams.dlq.name"),
+                        worker.get("mm.dlq.subject-prefix"));
+            } catch (Exception e) {
+                connection.close();
+                throw e;
+            }
+        }
+    }
+
+    /** One connection, and the dead-letter stream as the configuration names it. */
+    static final class Connected implements AutoCloseable {
+
+        private final Connection connection;
+        private final DeadLetterStore store;
+        private final DeadLetterReplayer replayer;
+
+        private Connected(Connection connection, String stream, String subjectPrefix) throws Exception {
+            this.connection = connection;
+            this.store = new DeadLetterStore(connection, stream, subjectPrefix);
+            this.replayer = new DeadLetterReplayer(connection.jetStream(), stream, subjectPrefix);
+        }
+
+        DeadLetterStore store() {
+            return store;
+        }
+
+        DeadLetterReplayer replayer() {
+            return replayer;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            connection.close();
+        }
+    }
+}
