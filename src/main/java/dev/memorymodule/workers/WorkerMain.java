@@ -2,6 +2,8 @@ package dev.memorymodule.workers;
 
 import java.util.Map;
 
+import dev.memorymodule.workers.metrics.WorkerMetrics;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.main.Main;
 
 /**
@@ -29,6 +31,8 @@ public final class WorkerMain {
         Main main = new Main();
         String config = System.getenv().getOrDefault(CONFIG_ENV, DEFAULT_CONFIG);
         main.setPropertyPlaceholderLocations("file:" + config);
+        // before Camel creates a registry of its own, so route timers get the worker's latency buckets
+        main.bind(MicrometerConstants.METRICS_REGISTRY_NAME, WorkerMetrics.newRegistry());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -16,11 +16,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.memorymodule.workers.embed.EmbedJob;
 import dev.memorymodule.workers.embed.ModelRegistry;
 import dev.memorymodule.workers.embed.TextLimits;
+import dev.memorymodule.workers.http.JobGateway;
+import dev.memorymodule.workers.jetstream.JetStreamComponent;
 import dev.memorymodule.workers.job.DeadLetters;
 import dev.memorymodule.workers.job.JobEvents;
 import dev.memorymodule.workers.job.JobIntake;
 import dev.memorymodule.workers.job.JobLedger;
 import dev.memorymodule.workers.job.JobValidator;
+import dev.memorymodule.workers.metrics.WorkerMetrics;
 import dev.memorymodule.workers.store.Database;
 import dev.memorymodule.workers.store.MemoryStore;
 import dev.memorymodule.workers.fleet.CapabilityCheck;
@@ -74,13 +77,20 @@ public class WorkerConfiguration implements CamelConfiguration {
         registry.bind("workerId", workerId);
 
         ObjectMapper mapper = new ObjectMapper();
-        registry.bind("streamCatalog", StreamCatalog.fromConfig(config));
+        StreamCatalog streams = StreamCatalog.fromConfig(config);
+        registry.bind("streamCatalog", streams);
 
         JobValidator validator = new JobValidator();
         registry.bind("jobValidator", validator);
         registry.bind("jobEvents", new JobEvents(mapper, config.apply("mm.events.subject-prefix"), workerId));
         registry.bind("deadLetters", new DeadLetters(config.apply("mm.streams.dlq.name"),
                 config.apply("mm.dlq.subject-prefix")));
+        registry.bind("jobGateway", new JobGateway(validator, streams,
+                () -> context.getComponent("jetstream", JetStreamComponent.class).connection(),
+                config.apply("mm.streams.events.name"), config.apply("mm.events.subject-prefix")));
+        if (Boolean.parseBoolean(config.apply("camel.metrics.enabled"))) {
+            WorkerMetrics.install(context, Duration.ofMillis(millis(config.apply("mm.metrics.pending-interval"))));
+        }
 
         HikariDataSource dataSource = Database.open(config.apply("mm.db.url"), config.apply("mm.db.user"),
                 config.apply("mm.db.password"), Integer.parseInt(config.apply("mm.db.pool-size")),

@@ -11,6 +11,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.apache.camel.Endpoint;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * All endpoints of one component share one NATS connection, opened when the component starts. When a
  * {@link StreamCatalog} is set, the streams it defines are created at start where missing, before any consumer
- * binds to them.
+ * binds to them. A readiness check ({@link NatsConnectionHealthCheck}) reports the connection while the component
+ * runs.
  */
 @Component("jetstream")
 public class JetStreamComponent extends DefaultComponent {
@@ -50,7 +52,8 @@ public class JetStreamComponent extends DefaultComponent {
     @Metadata(description = "Create the streams of the catalog at start where missing", defaultValue = "true")
     private boolean ensureStreams = true;
 
-    private Connection connection;
+    private volatile Connection connection;
+    private NatsConnectionHealthCheck healthCheck;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -67,10 +70,19 @@ public class JetStreamComponent extends DefaultComponent {
         if (streamCatalog != null && ensureStreams) {
             new StreamInitializer(connection.jetStreamManagement()).createMissing(streamCatalog);
         }
+        HealthCheckRegistry health = HealthCheckRegistry.get(getCamelContext());
+        if (health != null) {
+            healthCheck = new NatsConnectionHealthCheck(() -> connection);
+            health.register(healthCheck);
+        }
     }
 
     @Override
     protected void doStop() throws Exception {
+        if (healthCheck != null) {
+            HealthCheckRegistry.get(getCamelContext()).unregister(healthCheck);
+            healthCheck = null;
+        }
         if (connection != null) {
             // drain lets in-flight publishes and acks reach the server before the socket closes
             try {
@@ -98,13 +110,13 @@ public class JetStreamComponent extends DefaultComponent {
                 // the client's default of two minutes the worker would sit deaf for several minutes
                 .pingInterval(pingIntervalDuration())
                 .connectionListener(new LoggingConnectionListener())
-                .errorListener(new ErrorListener() {
-                });
+                .errorListener(new LoggingErrorListener());
         NatsAuth.apply(builder, nkeySeedFile, tls);
         return builder.build();
     }
 
-    Connection connection() {
+    /** The shared connection, for beans that read JetStream beside the routes (such as job status lookups). */
+    public Connection connection() {
         if (connection == null) {
             throw new IllegalStateException("the jetstream component is not started");
         }
@@ -127,6 +139,17 @@ public class JetStreamComponent extends DefaultComponent {
                 case RECONNECTED -> LOG.info("Reconnected to NATS at {}", conn.getConnectedUrl());
                 default -> LOG.debug("NATS connection event {}", type);
             }
+        }
+    }
+
+    /**
+     * Errors the server sends, such as a permissions violation for a subject this worker's user may not use, are
+     * otherwise invisible: the request that caused one just times out.
+     */
+    private static final class LoggingErrorListener implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            LOG.warn("NATS server reported an error: {}", error);
         }
     }
 

@@ -20,6 +20,7 @@ import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -51,9 +52,17 @@ public final class WorkerHarness implements AutoCloseable {
     private final Connection connection;
 
     public WorkerHarness() throws Exception {
-        this.nats = NatsServer.start();
+        this(NatsServer.start(), Options.builder());
+    }
+
+    /**
+     * A harness on a server the test configured itself (users, permissions); the harness's own connection, which
+     * reads the streams back, uses {@code options} and so needs a user allowed to do that.
+     */
+    public WorkerHarness(NatsServer nats, Options.Builder options) throws Exception {
+        this.nats = nats;
         this.database = PostgresDatabase.create();
-        this.connection = Nats.connect(nats.url());
+        this.connection = Nats.connect(options.server(nats.url()).build());
     }
 
     public NatsServer nats() {
@@ -75,6 +84,8 @@ public final class WorkerHarness implements AutoCloseable {
         properties.put("mm.db.url", database.jdbcUrl());
         properties.put("mm.db.user", database.user());
         properties.put("mm.db.password", database.password());
+        // each worker its own HTTP port, so workers of one test, and tests in parallel, never collide
+        properties.put("mm.http.port", Integer.toString(FreePorts.pick()));
         return properties;
     }
 

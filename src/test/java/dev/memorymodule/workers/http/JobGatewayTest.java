@@ -1,0 +1,201 @@
+package dev.memorymodule.workers.http;
+
+import static dev.memorymodule.workers.testsupport.WorkerHarness.bytes;
+import static dev.memorymodule.workers.testsupport.WorkerHarness.caseTree;
+import static dev.memorymodule.workers.testsupport.WorkerHarness.fresh;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.f4b6a3.ulid.UlidCreator;
+import dev.memorymodule.workers.testsupport.WorkerHarness;
+import dev.memorymodule.workers.testsupport.WorkerHttp;
+import io.nats.client.Subscription;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** Jobs submitted and looked up over HTTP on a real worker, and the switch that turns the routes off. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JobGatewayTest {
+
+    private static final Duration OUTCOME_WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private WorkerHarness harness;
+    private WorkerHttp http;
+
+    @BeforeAll
+    void start() throws Exception {
+        harness = new WorkerHarness();
+        // nothing consumes the offline stream in this test, so an offline job stays queued
+        Main worker = harness.startWorker(Map.of("mm.http.jobs.enabled", "true",
+                "mm.consumer.offline.enabled", "false", "mm.nats.request-timeout", "1s"));
+        http = WorkerHttp.of(worker);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void postedJobIsAcceptedRunAndItsOutcomeCanBeRead() throws Exception {
+        ObjectNode job = embedJob("submitted over HTTP");
+        String jobId = job.path("job_id").asText();
+
+        HttpResponse<String> posted = http.post("/jobs", bytes(job));
+        assertThat(posted.statusCode()).isEqualTo(202);
+        assertThat(posted.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        JsonNode accepted = MAPPER.readTree(posted.body());
+        assertThat(accepted.path("job_id").asText()).isEqualTo(jobId);
+        assertThat(accepted.path("subject").asText()).isEqualTo("mm.online.embed.A.cpu");
+        assertThat(accepted.path("duplicate").asBoolean()).isFalse();
+
+        await().atMost(OUTCOME_WAIT).untilAsserted(() -> {
+            HttpResponse<String> status = http.get("/jobs/" + jobId);
+            assertThat(status.statusCode()).isEqualTo(200);
+            JsonNode event = MAPPER.readTree(status.body());
+            assertThat(event.path("event").asText()).isEqualTo("completed");
+            assertThat(event.path("job_id").asText()).isEqualTo(jobId);
+            assertThat(event.path("result").path("dims").asInt()).isEqualTo(384);
+        });
+    }
+
+    @Test
+    void rePostInsideTheDuplicateWindowIsDroppedByTheServer() throws Exception {
+        byte[] job = bytes(embedJob("twice"));
+        assertThat(http.post("/jobs", job).statusCode()).isEqualTo(202);
+
+        HttpResponse<String> again = http.post("/jobs", job);
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(MAPPER.readTree(again.body()).path("duplicate").asBoolean()).isTrue();
+    }
+
+    @Test
+    void invalidJobIsRefusedWithEveryViolationAndNothingIsPublished() throws Exception {
+        ObjectNode job = caseTree("06-missing-tenant.json");
+        job.put("job_id", "not-a-ulid");
+        long stored = storedJobs();
+
+        HttpResponse<String> refused = http.post("/jobs", bytes(job));
+        assertThat(refused.statusCode()).isEqualTo(400);
+        JsonNode body = MAPPER.readTree(refused.body());
+        assertThat(body.path("error").asText()).isEqualTo("invalid job");
+        assertThat(body.path("violations").findValuesAsText("path")).contains("$.job_id");
+        assertThat(body.path("violations").findValuesAsText("message")).anySatisfy(
+                message -> assertThat(message).contains("tenant"));
+        assertThat(body.path("violations").get(0).has("keyword")).isTrue();
+        assertThat(body.path("violations").get(0).has("message")).isTrue();
+        assertThat(storedJobs()).isEqualTo(stored);
+
+        HttpResponse<String> notJson = http.post("/jobs", "{not json".getBytes(StandardCharsets.UTF_8));
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(MAPPER.readTree(notJson.body()).path("violations")).isNotEmpty();
+    }
+
+    @Test
+    void jobLargerThanItsStreamStoresIsRefusedWith413() throws Exception {
+        ObjectNode job = embedJob("x");
+        // four texts of 300 000 characters: each is within the schema, together they pass the 1 MiB of MM_ONLINE
+        var texts = ((ObjectNode) job.path("input")).putArray("text");
+        for (int i = 0; i < 4; i++) {
+            texts.add("a".repeat(300_000));
+        }
+
+        HttpResponse<String> refused = http.post("/jobs", bytes(job));
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(MAPPER.readTree(refused.body()).path("reason").asText()).contains("MM_ONLINE");
+    }
+
+    @Test
+    void clientHeadersDoNotTravelWithTheJob() throws Exception {
+        ObjectNode job = embedJob("no reply wanted");
+        String jobId = job.path("job_id").asText();
+        // a reply subject in an HTTP header must not become the job's Mm-Reply-To
+        Subscription replies = harness.connection().subscribe("http.client.replies");
+
+        HttpResponse<String> posted = http.post("/jobs", bytes(job), "Mm-Reply-To", "http.client.replies");
+        assertThat(posted.statusCode()).isEqualTo(202);
+        await().atMost(OUTCOME_WAIT).until(() -> http.get("/jobs/" + jobId).body().contains("\"completed\""));
+        assertThat(replies.nextMessage(Duration.ofMillis(500))).isNull();
+    }
+
+    @Test
+    void statusOfAJobNobodySubmittedIsUnknownAndABadIdIsRefused() throws Exception {
+        HttpResponse<String> unknown = http.get("/jobs/" + UlidCreator.getMonotonicUlid());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(MAPPER.readTree(unknown.body()).path("status").asText()).isEqualTo("unknown");
+
+        assertThat(http.get("/jobs/mm.events.%3E").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void jobAcceptedButNotYetRunIsPending() throws Exception {
+        ObjectNode job = embedJob("waits in the queue");
+        job.put("priority", "offline");
+        String jobId = job.path("job_id").asText();
+
+        HttpResponse<String> posted = http.post("/jobs", bytes(job));
+        assertThat(MAPPER.readTree(posted.body()).path("subject").asText()).isEqualTo("mm.offline.embed.A.cpu");
+        HttpResponse<String> status = http.get("/jobs/" + jobId);
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(MAPPER.readTree(status.body()).path("status").asText()).isEqualTo("pending");
+    }
+
+    @Test
+    void jobRoutesAreOffUnlessEnabled() throws Exception {
+        Main plain = harness.startWorker(Map.of("mm.consumer.online.enabled", "false",
+                "mm.consumer.offline.enabled", "false", "mm.consumer.write.enabled", "false"));
+        WorkerHttp plainHttp = WorkerHttp.of(plain);
+
+        assertThat(plainHttp.post("/jobs", bytes(embedJob("nobody takes this"))).statusCode()).isEqualTo(404);
+        assertThat(plainHttp.get("/jobs/" + UlidCreator.getMonotonicUlid()).statusCode()).isEqualTo(404);
+        assertThat(plainHttp.get("/observe/health/ready").statusCode()).isEqualTo(200);
+        harness.stopWorker(plain);
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void jobThatNatsCannotTakeGets503() throws Exception {
+        harness.nats().kill();
+
+        HttpResponse<String> refused = http.post("/jobs", bytes(embedJob("no server")));
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(MAPPER.readTree(refused.body()).path("error").asText()).isEqualTo("job store unavailable");
+        assertThat(http.get("/jobs/" + UlidCreator.getMonotonicUlid()).statusCode()).isEqualTo(503);
+    }
+
+    private long storedJobs() throws Exception {
+        long total = 0;
+        var management = harness.connection().jetStreamManagement();
+        for (String stream : new String[] { "MM_ONLINE", "MM_OFFLINE", "MM_WRITE" }) {
+            total += management.getStreamInfo(stream).getStreamState().getLastSequence();
+        }
+        return total;
+    }
+
+    private static ObjectNode embedJob(String text) throws Exception {
+        ObjectNode job = fresh(caseTree("03-retrieve-same-org.json"));
+        job.put("type", "embed");
+        ObjectNode input = (ObjectNode) job.path("input");
+        input.put("input_type", "search_document");
+        input.put("model", "custom");
+        input.putArray("text").add(text);
+        return job;
+    }
+}
