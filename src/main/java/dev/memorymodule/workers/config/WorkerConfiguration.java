@@ -33,6 +33,7 @@ import dev.memorymodule.workers.graph.GraphStore;
 import dev.memorymodule.workers.jetstream.NatsAuth;
 import io.nats.client.Options;
 import dev.memorymodule.workers.graph.Neo4jOptions;
+import dev.memorymodule.workers.memory.ChatSummarizer;
 import dev.memorymodule.workers.memory.MemoryJobs;
 import dev.memorymodule.workers.memory.RetrieveJob;
 import dev.memorymodule.workers.memory.SummarizeJob;
@@ -123,7 +124,7 @@ public class WorkerConfiguration implements CamelConfiguration {
         }
         registry.bind("memoryJobs", new MemoryJobs(memoryStore, models, vectors, graph, limits));
         registry.bind("retrieveJob", new RetrieveJob(models, vectors));
-        registry.bind("summarizeJob", new SummarizeJob(models, memoryStore, limits));
+        registry.bind("summarizeJob", new SummarizeJob(models, memoryStore, limits, chatSummarizer(config)));
 
         FleetMembership fleet = fleetMembership(config, capabilities);
         joinOnStart(context, fleet);
@@ -238,6 +239,17 @@ public class WorkerConfiguration implements CamelConfiguration {
                         e.getMessage());
             }
         });
+    }
+
+    /** Abstractive summaries only when a chat endpoint is configured; extractive ones otherwise. */
+    private static ChatSummarizer chatSummarizer(Function<String, String> config) {
+        String url = blankToNull(config.apply("mm.summarize.chat.url"));
+        if (url == null) {
+            return null;
+        }
+        return new ChatSummarizer(url, config.apply("mm.summarize.chat.model").trim(),
+                blankToNull(config.apply("mm.summarize.chat.api-key")),
+                Duration.ofMillis(millis(config.apply("mm.summarize.chat.timeout"))));
     }
 
     private static String blankToNull(String value) {

@@ -23,8 +23,9 @@ import org.apache.camel.Exchange;
  * {@code scope.thread_id}, of that thread's stored memories) are embedded, scored by closeness to their centroid,
  * and picked by maximal marginal relevance so the summary covers the texts without repeating itself. The chosen
  * sentences keep their original order. {@code input.max_sentences} (an extension, 1 to 20, default 3) sets the
- * length. The summary then goes on as a memory of kind {@code summary} through the same store steps as any
- * memory.
+ * length. With an OpenAI-compatible chat endpoint configured ({@link ChatSummarizer}, off by default) the summary is
+ * written by that model instead, from the texts and the extractive picks. The summary then goes on as a memory of
+ * kind {@code summary} through the same store steps as any memory.
  */
 public class SummarizeJob {
 
@@ -40,11 +41,14 @@ public class SummarizeJob {
     private final ModelRegistry models;
     private final MemoryStore rows;
     private final TextLimits limits;
+    private final ChatSummarizer chat;
 
-    public SummarizeJob(ModelRegistry models, MemoryStore rows, TextLimits limits) {
+    /** @param chat abstractive summaries from a chat endpoint, or null for extractive ones only (the default) */
+    public SummarizeJob(ModelRegistry models, MemoryStore rows, TextLimits limits, ChatSummarizer chat) {
         this.models = models;
         this.rows = rows;
         this.limits = limits;
+        this.chat = chat;
     }
 
     /** Computes the summary and starts the memory batch that stores it. */
@@ -68,13 +72,15 @@ public class SummarizeJob {
         EmbeddingModel model = EmbedJob.resolve(models, job);
 
         List<String> sentences = split(sources);
-        String summary = String.join(" ", select(sentences, model.embed(sentences).vectors(), wanted));
+        String extractive = String.join(" ", select(sentences, model.embed(sentences).vectors(), wanted));
+        String summary = chat == null ? extractive : chat.summarize(sources, extractive);
 
         MemoryBatch batch = MemoryJobs.start(exchange, job, "summary", List.of(summary));
         batch.model = model;
         Map<String, Object> done = MemoryJobs.done(exchange);
         done.put("summary", summary);
         done.put("source", source);
+        done.put("method", chat == null ? "extractive" : "abstractive");
         done.put("sentences_considered", sentences.size());
     }
 
