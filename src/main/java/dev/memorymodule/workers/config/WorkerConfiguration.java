@@ -106,7 +106,8 @@ public class WorkerConfiguration implements CamelConfiguration {
         registry.bind("modelRegistry", models);
         WorkerCapabilities capabilities = capabilities(config, workerId, jobTypes(config), models);
         registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config),
-                new CapabilityCheck(capabilities, models.servedNames())));
+                new CapabilityCheck(capabilities, models.servedNames()),
+                Integer.parseInt(config.apply("mm.consumer.max-handovers").trim())));
         registry.bind("embedJob", new EmbedJob(models, limits));
         MemoryStore memoryStore = new MemoryStore(dataSource);
         registry.bind("memoryStore", memoryStore);

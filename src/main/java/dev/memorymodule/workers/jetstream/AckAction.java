@@ -13,7 +13,13 @@ public enum AckAction {
     /** Give it back at once for another worker, as when this one lacks a capability the job needs. */
     RELEASE,
     /** Never deliver it again (it has been dead-lettered, or must not run). */
-    TERM;
+    TERM,
+    /**
+     * Hand it to another worker without spending its delivery budget: after the endpoint's handover delay a fresh
+     * copy is published on the same subject (counted in the {@code Mm-Handovers} header) and this one is
+     * terminated, as for a job this worker lacks a capability for.
+     */
+    HANDOVER;
 
     static AckAction parse(Object value) {
         if (value == null) {

@@ -36,6 +36,9 @@ public final class JetStreamConstants {
     /** Exchange property: the reason sent along when the consumer dead-letters a message itself. */
     public static final String DEAD_LETTER_REASON = "JetStreamDeadLetterReason";
 
+    /** NATS header counting how many times a job was handed over to another worker ({@link AckAction#HANDOVER}). */
+    public static final String HANDOVERS = "Mm-Handovers";
+
     /** NATS header the server uses for de-duplication. */
     public static final String NATS_MSG_ID = "Nats-Msg-Id";
 

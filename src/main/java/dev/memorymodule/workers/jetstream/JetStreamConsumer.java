@@ -66,6 +66,7 @@ public class JetStreamConsumer extends DefaultConsumer {
     private ExecutorService fetcher;
     private ExecutorService workers;
     private ScheduledExecutorService ticker;
+    private ScheduledExecutorService handovers;
 
     public JetStreamConsumer(JetStreamEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -88,6 +89,7 @@ public class JetStreamConsumer extends DefaultConsumer {
         ticker = executors.newSingleThreadScheduledExecutor(this, "jetstream-progress-" + endpoint.getDurable());
         long tick = inProgressInterval().toMillis();
         ticker.scheduleAtFixedRate(this::signalInProgress, tick, tick, TimeUnit.MILLISECONDS);
+        handovers = executors.newSingleThreadScheduledExecutor(this, "jetstream-handover-" + endpoint.getDurable());
 
         fetching = true;
         fetcher = executors.newSingleThreadExecutor(this, "jetstream-fetch-" + endpoint.getDurable());
@@ -116,6 +118,13 @@ public class JetStreamConsumer extends DefaultConsumer {
                 LOG.warn("Released {} message(s) of {} still in flight after the drain timeout", inFlight.size(),
                         endpoint.getDurable());
                 workers.shutdownNow();
+            }
+        }
+        if (handovers != null) {
+            // handovers not yet done go back to the stream now; the next worker decides again
+            executors.shutdownNow(handovers);
+            for (Message message : inFlight) {
+                message.nak();
             }
         }
         if (ticker != null) {
@@ -204,10 +213,13 @@ public class JetStreamConsumer extends DefaultConsumer {
         } catch (Exception e) {
             exchange.setException(e);
         } finally {
+            boolean held = false;
             try {
-                settle(message, exchange);
+                held = settle(message, exchange);
             } finally {
-                inFlight.remove(message);
+                if (!held) {
+                    inFlight.remove(message);
+                }
                 slots.release();
                 releaseExchange(exchange, false);
                 // routes may put job context in the MDC; this pool thread must not carry it to the next message
@@ -240,12 +252,13 @@ public class JetStreamConsumer extends DefaultConsumer {
         return endpoint.getMaxDeliver() > 0 && deliveredCount >= endpoint.getMaxDeliver();
     }
 
-    private void settle(Message message, Exchange exchange) {
+    /** Settles the message; true when it stays held (a handover is pending) and must stay in flight. */
+    private boolean settle(Message message, Exchange exchange) {
         long delivered = message.metaData().deliveredCount();
         Exception failure = exchange.getException();
         try {
             if (failure == null) {
-                settleSuccess(message, exchange, delivered);
+                return settleSuccess(message, exchange, delivered);
             } else if (isPermanent(failure) || isLastDelivery(delivered)) {
                 String reason = isPermanent(failure) ? failure.getMessage()
                         : "gave up after " + delivered + " deliveries: " + failure.getMessage();
@@ -265,10 +278,15 @@ public class JetStreamConsumer extends DefaultConsumer {
             LOG.warn("Could not settle message {} of {}: {}", message.metaData().streamSequence(),
                     endpoint.getStream(), e.toString());
         }
+        return false;
     }
 
-    private void settleSuccess(Message message, Exchange exchange, long delivered) throws Exception {
+    private boolean settleSuccess(Message message, Exchange exchange, long delivered) throws Exception {
         AckAction action = AckAction.parse(exchange.getProperty(JetStreamConstants.ACK_ACTION));
+        if (action == AckAction.HANDOVER) {
+            scheduleHandover(message, delivered);
+            return true;
+        }
         switch (action) {
             case ACK -> {
                 // wait for the server to confirm, so an ack lost on the way shows up in the log
@@ -287,6 +305,50 @@ public class JetStreamConsumer extends DefaultConsumer {
                 message.nakWithDelay(backoff.delayFor(delivered));
                 naked.incrementAndGet();
             }
+            default -> throw new IllegalStateException("unhandled ack action " + action);
+        }
+        return false;
+    }
+
+    /**
+     * A handover frees the processing slot at once but keeps the message (in-progress signals go on) until its
+     * fresh copy is stored; only then is it terminated, so a crash in between leaves the original to be redelivered.
+     * The copy's de-duplication id is tied to the original, so handing the same message over twice stores one copy.
+     */
+    private void scheduleHandover(Message message, long delivered) {
+        handovers.schedule(() -> {
+            try {
+                Headers headers = new Headers();
+                if (message.hasHeaders()) {
+                    for (String key : message.getHeaders().keySet()) {
+                        if (!key.startsWith(SERVER_HEADER_PREFIX) && !key.equals(JetStreamConstants.HANDOVERS)) {
+                            headers.put(key, message.getHeaders().get(key));
+                        }
+                    }
+                }
+                headers.put(JetStreamConstants.HANDOVERS, Long.toString(handoverCount(message) + 1));
+                jetStream.publish(message.getSubject(), headers, message.getData(), PublishOptions.builder()
+                        .messageId("handover:" + endpoint.getStream() + ":" + message.metaData().streamSequence())
+                        .build());
+                message.term();
+                terminated.incrementAndGet();
+            } catch (Exception e) {
+                LOG.warn("Handover of message {} of {} failed, giving it back: {}",
+                        message.metaData().streamSequence(), endpoint.getStream(), e.toString());
+                message.nakWithDelay(backoff.delayFor(delivered));
+                naked.incrementAndGet();
+            } finally {
+                inFlight.remove(message);
+            }
+        }, JetStreamEndpoint.duration(endpoint.getHandoverDelay()).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static long handoverCount(Message message) {
+        String count = message.hasHeaders() ? message.getHeaders().getFirst(JetStreamConstants.HANDOVERS) : null;
+        try {
+            return count == null ? 0 : Long.parseLong(count.trim());
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -55,6 +55,10 @@ public class JetStreamEndpoint extends DefaultEndpoint {
     @UriParam(label = "consumer", description = "Subject to publish a message to before terminating it when its "
             + "exchange failed permanently or on its last delivery and the route did not dead-letter it itself")
     private String deadLetterSubject;
+    @UriParam(label = "consumer", defaultValue = "2s",
+              description = "How long a message handed over to another worker is held before its fresh copy is "
+                      + "published, so workers that cannot run it do not pass it around in a tight loop")
+    private String handoverDelay = "2s";
     @UriParam(label = "consumer", defaultValue = "30s",
               description = "On stop, how long to wait for messages in flight before releasing them")
     private String drainTimeout = "30s";
@@ -187,6 +191,14 @@ public class JetStreamEndpoint extends DefaultEndpoint {
 
     public void setDeadLetterSubject(String deadLetterSubject) {
         this.deadLetterSubject = deadLetterSubject;
+    }
+
+    public String getHandoverDelay() {
+        return handoverDelay;
+    }
+
+    public void setHandoverDelay(String handoverDelay) {
+        this.handoverDelay = handoverDelay;
     }
 
     public String getDrainTimeout() {

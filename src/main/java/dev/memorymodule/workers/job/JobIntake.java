@@ -30,18 +30,22 @@ public class JobIntake {
     private final Clock clock;
     private final Set<String> jobTypes;
     private final CapabilityCheck capabilities;
+    private final int maxHandovers;
 
     /**
      * @param validator    the job schema
      * @param clock        time source for deadlines
      * @param jobTypes     the job types this worker runs; a valid job of another type is rejected with that reason
      * @param capabilities what this worker can offer a job's requirements, or null to take every job
+     * @param maxHandovers how many times a job may be handed over for want of a capability before it fails
      */
-    public JobIntake(JobValidator validator, Clock clock, Set<String> jobTypes, CapabilityCheck capabilities) {
+    public JobIntake(JobValidator validator, Clock clock, Set<String> jobTypes, CapabilityCheck capabilities,
+                     int maxHandovers) {
         this.validator = validator;
         this.clock = clock;
         this.jobTypes = Set.copyOf(jobTypes);
         this.capabilities = capabilities;
+        this.maxHandovers = maxHandovers;
     }
 
     public void accept(Exchange exchange) {
@@ -70,8 +74,10 @@ public class JobIntake {
     }
 
     /**
-     * True when this worker lacks something the job requires (GPU, VRAM, trust zone, model): the job is given back
-     * for a worker that has it. On the job's last delivery nobody took it, so it fails for good with the reason.
+     * True when this worker lacks something the job requires (GPU, VRAM, trust zone, model): the job is handed over,
+     * as a fresh message with its delivery budget whole, for a worker that has it. After {@code maxHandovers}
+     * handovers no capable worker has taken it, and it fails for good with the reason; a job with a deadline ends as
+     * expired at its deadline before that.
      */
     public boolean lacksCapability(Exchange exchange) {
         if (capabilities == null) {
@@ -83,9 +89,10 @@ public class JobIntake {
             return false;
         }
         String lacks = "this worker lacks " + String.join(", ", missing);
-        if (exchange.getIn().getHeader(JetStreamConstants.LAST_DELIVERY, false, Boolean.class)) {
-            throw new PermanentJobException("no worker that could run the job took it before its deliveries ran "
-                    + "out; last one: " + lacks);
+        long handovers = exchange.getIn().getHeader(JetStreamConstants.HANDOVERS, 0L, Long.class);
+        if (handovers >= maxHandovers) {
+            throw new PermanentJobException("no worker that could run the job took it in " + handovers
+                    + " handovers; last one: " + lacks);
         }
         exchange.setProperty(RELEASE_REASON, lacks);
         return true;

@@ -39,6 +39,8 @@ public final class WorkerHarness implements AutoCloseable {
             "mm.consumer.drain-timeout", "5s",
             "mm.db.connection-timeout", "1s",
             "mm.idempotency.lease", "20s",
+            "mm.consumer.handover-delay", "100ms",
+            "mm.consumer.max-handovers", "5",
             // the pipeline's own tests need no graph or vector store; tests of those job types widen this
             "mm.worker.job-types", "embed,pg_write",
             "camel.main.shutdown-timeout", "10");
