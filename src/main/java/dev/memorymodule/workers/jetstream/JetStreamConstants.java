@@ -39,6 +39,14 @@ public final class JetStreamConstants {
     /** NATS header counting how many times a job was handed over to another worker ({@link AckAction#HANDOVER}). */
     public static final String HANDOVERS = "Mm-Handovers";
 
+    /**
+     * The stream message a job delivery stands for, as {@code STREAM:SEQUENCE}. On a delivery it is the message itself,
+     * except for a handed-over copy ({@link AckAction#HANDOVER}), which carries the message first published as a NATS
+     * header of this name through every handover, so the job's outcome is told once, for the message its publisher
+     * stored.
+     */
+    public static final String ORIGIN = "Mm-Origin";
+
     /** NATS header the server uses for de-duplication. */
     public static final String NATS_MSG_ID = "Nats-Msg-Id";
 

@@ -242,6 +242,7 @@ public class JetStreamConsumer extends DefaultConsumer {
         in.setHeader(JetStreamConstants.STREAM, meta.getStream());
         in.setHeader(JetStreamConstants.CONSUMER, meta.getConsumer());
         in.setHeader(JetStreamConstants.SEQUENCE, meta.streamSequence());
+        in.setHeader(JetStreamConstants.ORIGIN, origin(message));
         in.setHeader(JetStreamConstants.DELIVERY_COUNT, meta.deliveredCount());
         in.setHeader(JetStreamConstants.LAST_DELIVERY, isLastDelivery(meta.deliveredCount()));
         in.setHeader(JetStreamConstants.PUBLISHED_AT, meta.timestamp().toInstant().toEpochMilli());
@@ -327,6 +328,7 @@ public class JetStreamConsumer extends DefaultConsumer {
                     }
                 }
                 headers.put(JetStreamConstants.HANDOVERS, Long.toString(handoverCount(message) + 1));
+                headers.put(JetStreamConstants.ORIGIN, origin(message));
                 jetStream.publish(message.getSubject(), headers, message.getData(), PublishOptions.builder()
                         .messageId("handover:" + endpoint.getStream() + ":" + message.metaData().streamSequence())
                         .build());
@@ -341,6 +343,16 @@ public class JetStreamConsumer extends DefaultConsumer {
                 inFlight.remove(message);
             }
         }, JetStreamEndpoint.duration(endpoint.getHandoverDelay()).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The message first published for this job: a handed-over copy names it, any other message is it. */
+    private static String origin(Message message) {
+        String named = handoverCount(message) > 0 ? message.getHeaders().getFirst(JetStreamConstants.ORIGIN) : null;
+        if (named != null && !named.isBlank()) {
+            return named.trim();
+        }
+        NatsJetStreamMetaData meta = message.metaData();
+        return meta.getStream() + ":" + meta.streamSequence();
     }
 
     private static long handoverCount(Message message) {

@@ -146,9 +146,16 @@ public class JobEvents {
         }
     }
 
-    /** The stream message this delivery is, so the same message never yields the same outcome twice. */
+    /**
+     * The stream message this delivery answers for (the first published one, for a handed-over copy), so the same
+     * message never yields the same outcome twice.
+     */
     private static String messageIdentity(Exchange exchange) {
         Message in = exchange.getIn();
+        String origin = in.getHeader(JetStreamConstants.ORIGIN, String.class);
+        if (origin != null && !origin.isBlank()) {
+            return origin;
+        }
         String stream = in.getHeader(JetStreamConstants.STREAM, String.class);
         Long sequence = in.getHeader(JetStreamConstants.SEQUENCE, Long.class);
         if (stream != null && sequence != null) {

@@ -163,14 +163,23 @@ class PipelineTest {
         ObjectNode job = embedJob("Привіт");
         ((ObjectNode) job.path("input")).put("model", "cohere/embed-multilingual-v3.0");
         ((ObjectNode) job.path("requirements")).put("min_vram_gb", 8);
-        JsonNode event = runToOutcome(bytes(job));
+        String jobId = job.path("job_id").asText();
+        client.watch(jobId);
+        JobClient.Published published = client.publish(bytes(job));
+        JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
+        assertThat(event).as("outcome event of job %s", jobId).isNotNull();
 
         // handed over as a fresh message each time (its delivery budget whole); none came, so it ends with the reason
         assertThat(event.path("event").asText()).isEqualTo("failed");
         assertThat(event.path("reason").asText()).contains("no worker that could run the job took it in 5 handovers")
                 .contains("embedding model cohere/embed-multilingual-v3.0").contains("8 GB of VRAM");
         assertThat(event.path("attempts").asLong()).isEqualTo(1);
-        assertThat(deadLettersOf(job.path("job_id").asText())).hasSize(1);
+        assertThat(deadLettersOf(jobId)).hasSize(1);
+        // the outcome answers for the message the publisher stored, not for the last of its handed-over copies
+        List<String> answered = harness.readAll("MM_EVENTS", "mm.events.>").stream()
+                .filter(m -> m.getHeaders() != null && jobId.equals(m.getHeaders().getFirst("Mm-Job-Id")))
+                .map(m -> m.getHeaders().getFirst("Nats-Msg-Id")).toList();
+        assertThat(answered).containsExactly("failed:" + published.stream() + ":" + published.sequence());
     }
 
     @Test
