@@ -4,8 +4,14 @@ import io.nats.client.Connection;
 import io.nats.client.ConnectionListener.Events;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -17,8 +23,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,6 +39,7 @@ class NatsServerTest {
     private static final String SUBJECT = "fixture.job";
     private static final byte[] PAYLOAD = "{\"job\":1}".getBytes(StandardCharsets.UTF_8);
     private static final Duration EVENT_WAIT = Duration.ofSeconds(10);
+    private static final String DURABLE = "fixture-worker";
 
     @Test
     void startsWithJetStreamOnItsOwnPort() throws Exception {
@@ -61,6 +70,41 @@ class NatsServerTest {
                 JetStreamManagement jsm = connection.jetStreamManagement();
                 assertThat(jsm.getStreamInfo(STREAM).getStreamState().getMsgCount()).isEqualTo(1);
                 assertThat(jsm.getMessage(STREAM, sequence).getData()).isEqualTo(PAYLOAD);
+            }
+        }
+    }
+
+    @Test
+    void durableConsumerAndItsAcksSurviveRestart() throws Exception {
+        try (NatsServer nats = NatsServer.start()) {
+            Path consumerState;
+            try (Connection connection = Nats.connect(nats.url())) {
+                createStreamAndPublish(connection);
+                connection.jetStream().publish(SUBJECT, PAYLOAD);
+                connection.jetStreamManagement().addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder()
+                        .durable(DURABLE).ackPolicy(AckPolicy.Explicit).build());
+                JetStreamSubscription subscription = connection.jetStream().subscribe(null,
+                        PullSubscribeOptions.bind(STREAM, DURABLE));
+                List<Message> first = subscription.fetch(1, EVENT_WAIT);
+                assertThat(first).hasSize(1);
+                first.get(0).ackSync(EVENT_WAIT);
+                consumerState = consumerDir(nats.storeDir());
+                assertThat(consumerState).isDirectory();
+            }
+
+            nats.restart();
+
+            // the consumer's state lives in the store directory, which a restart keeps
+            assertThat(consumerState).isDirectory();
+            try (Connection connection = Nats.connect(nats.url())) {
+                ConsumerInfo info = connection.jetStreamManagement().getConsumerInfo(STREAM, DURABLE);
+                assertThat(info.getAckFloor().getStreamSequence()).isEqualTo(1);
+                assertThat(info.getNumPending()).isEqualTo(1);
+                JetStreamSubscription subscription = connection.jetStream().subscribe(null,
+                        PullSubscribeOptions.bind(STREAM, DURABLE));
+                List<Message> next = subscription.fetch(1, EVENT_WAIT);
+                assertThat(next).hasSize(1);
+                assertThat(next.get(0).metaData().streamSequence()).isEqualTo(2);
             }
         }
     }
@@ -128,6 +172,14 @@ class NatsServerTest {
         assertThat(nats.isRunning()).isFalse();
         assertThat(Files.exists(store)).isFalse();
         assertThat(Files.exists(nats.logFile())).isFalse();
+    }
+
+    /** Where the server keeps a durable consumer's state: {@code <store>/jetstream/<account>/streams/<stream>/obs}. */
+    private static Path consumerDir(Path store) throws IOException {
+        try (Stream<Path> found = Files.find(store, 8, (path, attributes) -> attributes.isDirectory()
+                && path.getFileName().toString().equals(DURABLE) && path.getParent().endsWith("obs"))) {
+            return found.findFirst().orElseThrow(() -> new AssertionError("no state of " + DURABLE + " in " + store));
+        }
     }
 
     private static long createStreamAndPublish(Connection connection) throws IOException, JetStreamApiException {

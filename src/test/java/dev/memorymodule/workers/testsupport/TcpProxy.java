@@ -18,9 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP forwarder between a client under test and a real service, with switches for the two ways a network
- * fails: {@link #cut()} (the store is gone, clients fail fast) and {@link #freeze()} (the store is unreachable
- * but nothing says so, clients hang until their own timeouts fire).
+ * A TCP forwarder between a client under test and a real service, with switches for the ways a network
+ * fails: {@link #cut()} (the store is gone, clients fail fast), {@link #freeze()} (the store is unreachable
+ * but nothing says so, clients hang until their own timeouts fire) and {@link #slow(Duration)} (the store
+ * answers, late).
  *
  * <p>Listens on a free loopback port; one thread per connection and direction.
  */
@@ -33,7 +34,7 @@ public final class TcpProxy implements AutoCloseable {
     private static final Duration TARGET_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CLOSE_JOIN_TIMEOUT = Duration.ofSeconds(2);
 
-    private enum Mode { FORWARD, FROZEN, CUT }
+    private enum Mode { FORWARD, SLOW, FROZEN, CUT }
 
     private final String targetHost;
     private final int targetPort;
@@ -44,6 +45,7 @@ public final class TcpProxy implements AutoCloseable {
     // guards mode changes that frozen pumps wait on
     private final Object gate = new Object();
     private volatile Mode mode = Mode.FORWARD;
+    private volatile Duration latency = Duration.ZERO;
     private volatile boolean closed;
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -95,7 +97,24 @@ public final class TcpProxy implements AutoCloseable {
         LOG.debug("proxy {} frozen", port());
     }
 
-    /** Forwards again: new connections, and the ones held open by {@link #freeze()}, which resume where they were. */
+    /**
+     * Keeps forwarding, but holds every chunk of bytes for {@code oneWay} before passing it on, in both directions:
+     * a request and its answer take at least twice that, as over a congested link. New connections are slowed
+     * too. Chunks already waiting when the mode changes go on at once after {@link #restore()}.
+     */
+    public void slow(Duration oneWay) {
+        if (oneWay.isNegative() || oneWay.isZero()) {
+            throw new IllegalArgumentException("latency must be positive: " + oneWay);
+        }
+        latency = oneWay;
+        setMode(Mode.SLOW);
+        LOG.debug("proxy {} slowed by {} each way", port(), oneWay);
+    }
+
+    /**
+     * Forwards again at full speed: new connections, the ones held open by {@link #freeze()}, which resume where
+     * they were, and those slowed by {@link #slow(Duration)}.
+     */
     public void restore() {
         setMode(Mode.FORWARD);
         LOG.debug("proxy {} restored", port());
@@ -227,7 +246,8 @@ public final class TcpProxy implements AutoCloseable {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
                     // bytes read while frozen are held here and delivered on restore, so no byte is lost
-                    if (!awaitForwarding()) {
+                    // the latency first, then the gate: a freeze or cut during the wait still applies to this chunk
+                    if (!holdForLatency() || !awaitForwarding()) {
                         // cut while this connection was being opened: it must fail like the others
                         reset();
                         return;
@@ -259,7 +279,28 @@ public final class TcpProxy implements AutoCloseable {
                         return false;
                     }
                 }
-                return !broken && mode == Mode.FORWARD;
+                return !broken && (mode == Mode.FORWARD || mode == Mode.SLOW);
+            }
+        }
+
+        /** In slow mode, waits out the latency of the chunk just read; false when the link broke meanwhile. */
+        private boolean holdForLatency() {
+            long until = System.nanoTime() + latency.toNanos();
+            synchronized (gate) {
+                // a mode change wakes the wait: restore lets the chunk go at once, cut ends the link
+                while (mode == Mode.SLOW && !broken) {
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    try {
+                        gate.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                return !broken;
             }
         }
     }

@@ -27,6 +27,8 @@ class TcpProxyTest {
     private static final Duration FAIL_FAST = Duration.ofSeconds(3);
     private static final Duration TIMEOUT_FIRES = Duration.ofSeconds(6);
     private static final Duration STILL_HANGING = Duration.ofMillis(500);
+    // under the driver's 2 s socket timeout: slow is late, never dead
+    private static final Duration SLOW_ONE_WAY = Duration.ofMillis(600);
 
     private static PostgresDatabase database;
 
@@ -120,6 +122,28 @@ class TcpProxyTest {
 
             await().atMost(FAIL_FAST).until(held::isDone);
             assertThat(held.get()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void slowDelaysEveryRoundTripWithoutFailingItAndRestoreEndsTheDelay() throws SQLException {
+        try (TcpProxy proxy = TcpProxy.start(database.host(), database.port());
+             Connection connection = connectThrough(proxy)) {
+            selectNumber(connection, 1);
+
+            proxy.slow(SLOW_ONE_WAY);
+
+            long started = System.nanoTime();
+            assertThat(selectNumber(connection, 2)).isEqualTo(2);
+            // the query there and its answer back: two chunks at least, each held for the latency
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(SLOW_ONE_WAY.multipliedBy(2),
+                    TIMEOUT_FIRES);
+
+            proxy.restore();
+
+            started = System.nanoTime();
+            assertThat(selectNumber(connection, 3)).isEqualTo(3);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SLOW_ONE_WAY);
         }
     }
 

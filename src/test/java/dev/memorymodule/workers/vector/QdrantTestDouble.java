@@ -6,19 +6,24 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -123,6 +128,7 @@ public final class QdrantTestDouble implements AutoCloseable {
     private static final Pattern NOT_HEX = Pattern.compile("[^0-9a-f]");
 
     private final Server server;
+    private final InjectedFailures faults = new InjectedFailures();
     private final Map<String, StoredCollection> collections = new ConcurrentHashMap<>();
     // Qdrant applies updates in order, after it has answered a call without wait; one thread does the same here
     private final ExecutorService updates = Executors.newSingleThreadExecutor(runnable -> {
@@ -134,8 +140,8 @@ public final class QdrantTestDouble implements AutoCloseable {
     private QdrantTestDouble(String apiKey) {
         var builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .addService(new HealthService())
-                .addService(ServerInterceptors.intercept(new CollectionsService(), new ApiKeyCheck(apiKey)))
-                .addService(ServerInterceptors.intercept(new PointsService(), new ApiKeyCheck(apiKey)));
+                .addService(ServerInterceptors.intercept(new CollectionsService(), new ApiKeyCheck(apiKey), faults))
+                .addService(ServerInterceptors.intercept(new PointsService(), new ApiKeyCheck(apiKey), faults));
         try {
             this.server = builder.build().start();
         } catch (IOException e) {
@@ -164,6 +170,36 @@ public final class QdrantTestDouble implements AutoCloseable {
     /** The URL {@link QdrantVectorStore#fromUrl} takes: {@code http://127.0.0.1:<port>}. */
     public String url() {
         return "http://" + host() + ":" + port();
+    }
+
+    /**
+     * From now on, fails this fraction of the calls to the collections and points services (the health check
+     * still answers) with the given status, as a Qdrant that is overloaded or restarting does. Half of the failed
+     * calls fail before they run; the other half run, a write lands, and then the answer is the failure, as when
+     * a reply is lost: the caller cannot tell which happened. Not part of Qdrant's API; for fault tests.
+     */
+    public void failCalls(double fraction, Status.Code code) {
+        if (fraction <= 0 || fraction > 1 || code == Status.Code.OK) {
+            throw new IllegalArgumentException("need a fraction in (0, 1] and an error status: " + fraction + ", "
+                    + code);
+        }
+        faults.start(fraction, code);
+    }
+
+    /** Answers every call normally again. */
+    public void stopFailing() {
+        faults.stop();
+    }
+
+    /** Calls failed on purpose so far, by {@link #failCalls}. */
+    public long failedCalls() {
+        return faults.failed();
+    }
+
+    /** The ids of every point a collection holds, as Qdrant prints them; empty when there is no such collection. */
+    public Set<String> pointIds(String collectionName) {
+        StoredCollection collection = collections.get(collectionName);
+        return collection == null ? Set.of() : collection.ids();
     }
 
     @Override
@@ -348,6 +384,55 @@ public final class QdrantTestDouble implements AutoCloseable {
         }
     }
 
+    /** The failure switch behind {@link #failCalls}: decides per call, before it runs, whether and how it fails. */
+    private static final class InjectedFailures implements ServerInterceptor {
+
+        private final AtomicLong failed = new AtomicLong();
+        private volatile double fraction;
+        private volatile Status.Code code = Status.Code.OK;
+
+        void start(double newFraction, Status.Code newCode) {
+            code = newCode;
+            fraction = newFraction;
+        }
+
+        void stop() {
+            fraction = 0;
+        }
+
+        long failed() {
+            return failed.get();
+        }
+
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+                                                           ServerCallHandler<Q, A> next) {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            double chance = fraction;
+            if (chance <= 0 || random.nextDouble() >= chance) {
+                return next.startCall(call, headers);
+            }
+            failed.incrementAndGet();
+            Status status = Status.fromCode(code).withDescription("failure injected by the Qdrant test double");
+            if (random.nextBoolean()) {
+                call.close(status, new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+            // the call runs and takes effect; only its answer is replaced by the failure
+            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                @Override
+                public void sendMessage(A message) {
+                    // dropped: the caller gets the failure instead
+                }
+
+                @Override
+                public void close(Status original, Metadata trailers) {
+                    super.close(original.isOk() ? status : original, trailers);
+                }
+            }, headers);
+        }
+    }
+
     // ---- storage -------------------------------------------------------------------------------------------
 
     private record StoredPoint(PointId id, float[] vector, Map<String, Value> payload, long version) {
@@ -378,6 +463,14 @@ public final class QdrantTestDouble implements AutoCloseable {
                 // cosine collections store unit vectors, as Qdrant normalizes on upsert
                 points.put(point.id(), new StoredPoint(point.id(), unit(point.vector()), point.payload(), version));
             }
+        }
+
+        synchronized Set<String> ids() {
+            Set<String> ids = new HashSet<>();
+            for (PointId id : points.keySet()) {
+                ids.add(id.hasUuid() ? id.getUuid() : Long.toUnsignedString(id.getNum()));
+            }
+            return ids;
         }
 
         synchronized void index(String field, PayloadSchemaInfo schema) {
