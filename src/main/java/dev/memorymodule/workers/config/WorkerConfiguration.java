@@ -14,6 +14,7 @@ import java.util.function.Function;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.memorymodule.workers.embed.EmbedJob;
+import dev.memorymodule.workers.embed.EmbeddingDevice;
 import dev.memorymodule.workers.embed.ModelRegistry;
 import dev.memorymodule.workers.embed.TextLimits;
 import dev.memorymodule.workers.http.JobGateway;
@@ -104,6 +105,9 @@ public class WorkerConfiguration implements CamelConfiguration {
                 Integer.parseInt(config.apply("mm.embedding.max-text-chars")));
         ModelRegistry models = ModelRegistry.fromConfig(config);
         registry.bind("modelRegistry", models);
+        if (Boolean.parseBoolean(config.apply("camel.metrics.enabled"))) {
+            WorkerMetrics.installEmbedding(context, models);
+        }
         WorkerCapabilities capabilities = capabilities(config, workerId, jobTypes(config), models);
         registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config),
                 new CapabilityCheck(capabilities, models.servedNames()),
@@ -191,9 +195,16 @@ public class WorkerConfiguration implements CamelConfiguration {
                 concurrency.put(lane, Integer.parseInt(config.apply("mm.consumer." + lane + ".concurrency").trim()));
             }
         }
+        // a GPU is a capability only where the models really run on one, whatever the pool is called
+        EmbeddingDevice device = models.device();
+        int configuredVram = Integer.parseInt(config.apply("mm.worker.vram-gb").trim());
+        int vram = !device.isGpu() ? 0 : configuredVram > 0 ? configuredVram : device.vramGb();
+        if (!device.isGpu() && configuredVram > 0) {
+            LOG.warn("mm.worker.vram-gb = {} is not announced: the embedding models run on the CPU ({})",
+                    configuredVram, device.reason());
+        }
         return new WorkerCapabilities(workerId, config.apply("mm.worker.pool").trim(),
-                jobTypes.stream().sorted().toList(), Boolean.parseBoolean(config.apply("mm.worker.gpu").trim()),
-                Integer.parseInt(config.apply("mm.worker.vram-gb").trim()),
+                jobTypes.stream().sorted().toList(), device.isGpu(), vram,
                 List.of(config.apply("mm.worker.trust-zones").trim().split("\\s*,\\s*")),
                 config.apply("mm.worker.tier").trim(), models.dimensionsByModel(), concurrency);
     }

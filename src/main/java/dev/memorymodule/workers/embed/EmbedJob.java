@@ -28,7 +28,7 @@ public class EmbedJob {
         ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);
         List<String> texts = limits.check(job.texts());
         EmbeddingModel model = resolve(models, job);
-        Embeddings embeddings = model.embed(texts);
+        Embeddings embeddings = model.embed(texts, Priority.ofJob(job.priority()));
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", model.name());

@@ -7,10 +7,15 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
@@ -25,13 +30,14 @@ import org.slf4j.LoggerFactory;
 /**
  * A sentence embedding model run by DJL on ONNX Runtime, loaded once and shared by every worker thread.
  *
- * <p>DJL predictors are not thread-safe, so the model keeps a fixed pool of them, created at load: as many callers
- * embed in parallel as the pool has predictors, the others wait for one to come back. All predictors share one graph
- * loaded in ONNX Runtime and one tokenizer, both of which accept concurrent calls.
+ * <p>DJL predictors are not thread-safe, so the model keeps a fixed pool of them, created at load: as many forward
+ * passes run at once as the pool has predictors. All predictors share one graph loaded in ONNX Runtime and one
+ * tokenizer, both of which accept concurrent calls. Callers tokenize their own texts, in their own threads.
  *
- * <p>Each {@link #embed(List)} call tokenizes its texts as one padded batch and runs a single forward pass for them,
- * so the caller decides the batch size; a very large list costs memory in proportion to its length times its
- * longest text.
+ * <p>With batching on ({@link BatchOptions}), the texts of concurrent {@link #embed(List, Priority)} calls share
+ * forward passes, cut by a text count, a token budget or a short wait, online texts first. With batching off, each
+ * call runs one forward pass over all its texts as soon as a predictor is free, so the caller decides the batch
+ * size. Either way a text's vector is the same: padding is masked out.
  */
 public final class EmbeddingModel implements AutoCloseable {
 
@@ -56,44 +62,56 @@ public final class EmbeddingModel implements AutoCloseable {
     private static final long CLOSE_WAIT_SECONDS = 30;
 
     private final ModelSpec spec;
+    private final ModelRuntime runtime;
     private final HuggingFaceTokenizer tokenizer;
     private final ZooModel<NDList, NDList> model;
-    private final List<Predictor<String[], Embeddings>> allPredictors;
-    private final BlockingQueue<Predictor<String[], Embeddings>> idlePredictors;
+    private final List<Predictor<Encoding[], float[][]>> allPredictors;
+    private final BlockingQueue<Predictor<Encoding[], float[][]>> idlePredictors;
+    // null when batching is off
+    private final EmbeddingBatcher batcher;
     private final int dimensions;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final LongAdder passes = new LongAdder();
+    private final LongAdder textsEmbedded = new LongAdder();
 
-    private EmbeddingModel(ModelSpec spec, HuggingFaceTokenizer tokenizer, ZooModel<NDList, NDList> model,
-            List<Predictor<String[], Embeddings>> predictors) {
+    private EmbeddingModel(ModelSpec spec, ModelRuntime runtime, HuggingFaceTokenizer tokenizer,
+            ZooModel<NDList, NDList> model, List<Predictor<Encoding[], float[][]>> predictors) {
         this.spec = spec;
+        this.runtime = runtime;
         this.tokenizer = tokenizer;
         this.model = model;
         this.allPredictors = List.copyOf(predictors);
         this.idlePredictors = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
+        this.batcher = runtime.batching().enabled()
+                ? new EmbeddingBatcher(spec.name(), runtime.batching(), predictors.size(), this::forward)
+                : null;
         // the model's real output decides the width, so a configured model can never disagree with its vectors
-        this.dimensions = embed(List.of(DIMENSION_PROBE)).vector(0).length;
+        this.dimensions = embed(List.of(DIMENSION_PROBE), Priority.ONLINE).vector(0).length;
     }
 
-    /** Loads {@code spec} with the default cache directory and {@value #DEFAULT_PREDICTORS} predictors. */
+    /** Loads {@code spec} with the default cache directory, on the CPU, {@value #DEFAULT_PREDICTORS} predictors. */
     public static EmbeddingModel load(ModelSpec spec) {
         return load(spec, defaultCacheDir(), DEFAULT_PREDICTORS);
+    }
+
+    /** Loads {@code spec} on the CPU without batching across callers. */
+    public static EmbeddingModel load(ModelSpec spec, Path cacheDir, int predictors) {
+        return load(spec, cacheDir, ModelRuntime.unbatched(predictors));
     }
 
     /**
      * Loads {@code spec}, ready to embed.
      *
-     * @param cacheDir   where classpath models are copied to, one folder per model name; unused for directory models
-     * @param predictors how many callers may embed at the same time
+     * @param cacheDir where classpath models are copied to, one folder per model name; unused for directory models
+     * @param runtime  device, predictors and batching
      * @throws IllegalArgumentException when a model directory, file or resource is missing, or the graph wants inputs
      *                                  other than {@code input_ids}, {@code attention_mask}, {@code token_type_ids}
      * @throws IllegalStateException    when the files exist but the tokenizer or the engine cannot load them
      */
-    public static EmbeddingModel load(ModelSpec spec, Path cacheDir, int predictors) {
+    public static EmbeddingModel load(ModelSpec spec, Path cacheDir, ModelRuntime runtime) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(cacheDir, "cacheDir");
-        if (predictors < 1) {
-            throw new IllegalArgumentException("predictors must be at least 1: " + predictors);
-        }
+        Objects.requireNonNull(runtime, "runtime");
         long started = System.nanoTime();
         ensureOffline();
         ModelFiles files = ModelFiles.resolve(spec, cacheDir);
@@ -101,20 +119,25 @@ public final class EmbeddingModel implements AutoCloseable {
         HuggingFaceTokenizer tokenizer = loadTokenizer(spec, files);
         ZooModel<NDList, NDList> model = null;
         try {
-            model = loadGraph(files);
+            model = loadGraph(files, runtime.device().device());
             List<String> inputs = model.describeInput().keys();
             checkInputs(inputs, files);
 
-            EmbeddingTranslator translator = new EmbeddingTranslator(tokenizer, inputs, spec.pooling(),
-                    spec.normalize());
-            List<Predictor<String[], Embeddings>> pool = new ArrayList<>(predictors);
-            for (int i = 0; i < predictors; i++) {
+            EmbeddingTranslator translator = new EmbeddingTranslator(inputs, spec.pooling(), spec.normalize());
+            List<Predictor<Encoding[], float[][]>> pool = new ArrayList<>(runtime.predictors());
+            for (int i = 0; i < runtime.predictors(); i++) {
                 pool.add(model.newPredictor(translator));
             }
-            EmbeddingModel loaded = new EmbeddingModel(spec, tokenizer, model, pool);
+            EmbeddingModel loaded = new EmbeddingModel(spec, runtime, tokenizer, model, pool);
 
-            LOG.info("Loaded embedding model {} from {}: {} dimensions, max {} tokens, inputs {}, {} predictors, {} ms",
-                    spec.name(), files.onnx(), loaded.dimensions, spec.maxTokens(), inputs, predictors,
+            BatchOptions batching = runtime.batching();
+            LOG.info("Loaded embedding model {} from {} on {}: {} dimensions, max {} tokens, inputs {}, {} predictors, "
+                    + "{}, {} ms", spec.name(), files.onnx(), runtime.device().device(), loaded.dimensions,
+                    spec.maxTokens(), inputs, runtime.predictors(), batching.enabled()
+                            ? "batches of up to " + batching.maxTexts() + " texts or " + batching.maxTokens()
+                            + " tokens, waits " + batching.onlineWait().toMillis() + " ms online, "
+                            + batching.offlineWait().toMillis() + " ms offline"
+                            : "no batching across calls",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return loaded;
         } catch (RuntimeException e) {
@@ -152,20 +175,54 @@ public final class EmbeddingModel implements AutoCloseable {
         return spec;
     }
 
+    /** Device, predictors and batching it runs with. */
+    public ModelRuntime runtime() {
+        return runtime;
+    }
+
+    /** Forward passes completed so far, shared or not. */
+    public long passes() {
+        return passes.sum();
+    }
+
+    /** Texts embedded so far; divided by {@link #passes()}, the mean pass size. */
+    public long textsEmbedded() {
+        return textsEmbedded.sum();
+    }
+
+    /** {@link #embed(List, Priority)} at offline priority. */
+    public Embeddings embed(List<String> texts) {
+        return embed(texts, Priority.OFFLINE);
+    }
+
     /**
-     * Embeds {@code texts} in one forward pass; blocks while every predictor is busy.
+     * Embeds {@code texts}: in forward passes shared with other callers when batching is on, otherwise in one pass
+     * of their own. Blocks until every text has its vector.
      *
      * @return one vector per text in the same order, and which texts were truncated; empty for an empty list
      * @throws IllegalArgumentException when a text is null
      * @throws IllegalStateException    when the model is closed, or the calling thread is interrupted while waiting
-     * @throws EmbeddingException       when the tokenizer or the engine fails on the batch
+     * @throws EmbeddingException       when the tokenizer or the engine fails on the texts
      */
-    public Embeddings embed(List<String> texts) {
+    public Embeddings embed(List<String> texts, Priority priority) {
         Objects.requireNonNull(texts, "texts");
+        Objects.requireNonNull(priority, "priority");
         ensureOpen();
         if (texts.isEmpty()) {
             return Embeddings.empty();
         }
+        Encoding[] encodings = tokenize(texts);
+        List<Integer> truncated = new ArrayList<>();
+        for (int i = 0; i < encodings.length; i++) {
+            if (encodings[i].exceedMaxLength()) {
+                truncated.add(i);
+            }
+        }
+        float[][] vectors = batcher == null ? forward(encodings) : await(batcher.submit(encodings, priority));
+        return new Embeddings(vectors, truncated);
+    }
+
+    private Encoding[] tokenize(List<String> texts) {
         String[] batch = new String[texts.size()];
         for (int i = 0; i < batch.length; i++) {
             batch[i] = texts.get(i);
@@ -173,14 +230,47 @@ public final class EmbeddingModel implements AutoCloseable {
                 throw new IllegalArgumentException("Text at index " + i + " is null");
             }
         }
-
-        Predictor<String[], Embeddings> predictor = borrow();
         try {
-            return predictor.predict(batch);
+            return tokenizer.batchEncode(batch);
+        } catch (RuntimeException e) {
+            throw new EmbeddingException("Tokenizing " + batch.length + " texts for " + spec.name() + " failed", e);
+        }
+    }
+
+    /** One forward pass over tokenized texts; blocks while every predictor is busy. */
+    private float[][] forward(Encoding[] encodings) {
+        Predictor<Encoding[], float[][]> predictor = borrow();
+        try {
+            float[][] vectors = predictor.predict(encodings);
+            // counted before the callers wake up, so a caller that reads the counters sees its own pass
+            passes.increment();
+            textsEmbedded.add(encodings.length);
+            return vectors;
         } catch (TranslateException e) {
-            throw new EmbeddingException("Embedding " + batch.length + " texts with " + spec.name() + " failed", e);
+            throw new EmbeddingException("Embedding " + encodings.length + " texts with " + spec.name() + " failed",
+                    e);
         } finally {
             idlePredictors.add(predictor);
+        }
+    }
+
+    private float[][] await(CompletableFuture<float[][]> vectors) {
+        try {
+            return vectors.get();
+        } catch (InterruptedException e) {
+            // the texts not yet in a pass are dropped; a pass already running finishes for nobody
+            vectors.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while embedding with " + spec.name(), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtimeFailure) {
+                throw runtimeFailure;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new EmbeddingException("Embedding with " + spec.name() + " failed", cause);
         }
     }
 
@@ -192,6 +282,9 @@ public final class EmbeddingModel implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (batcher != null) {
+            batcher.close();
         }
 
         int returned = 0;
@@ -220,11 +313,14 @@ public final class EmbeddingModel implements AutoCloseable {
         LOG.info("Closed embedding model {}", spec.name());
     }
 
-    private Predictor<String[], Embeddings> borrow() {
+    private Predictor<Encoding[], float[][]> borrow() {
         try {
             while (true) {
-                ensureOpen();
-                Predictor<String[], Embeddings> predictor =
+                // a batcher's dispatcher finishes the pass it formed even while the model closes
+                if (batcher == null) {
+                    ensureOpen();
+                }
+                Predictor<Encoding[], float[][]> predictor =
                         idlePredictors.poll(BORROW_POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (predictor != null) {
                     return predictor;
@@ -252,19 +348,19 @@ public final class EmbeddingModel implements AutoCloseable {
 
     private static HuggingFaceTokenizer loadTokenizer(ModelSpec spec, ModelFiles files) {
         try {
-            // padding to the longest text of the batch, not to maxTokens, keeps short batches cheap
+            // no padding here: texts tokenized apart are padded together, to the longest of their forward pass
             return HuggingFaceTokenizer.builder()
                     .optTokenizerPath(files.tokenizer())
                     .optMaxLength(spec.maxTokens())
                     .optTruncation(true)
-                    .optPadding(true)
+                    .optPadding(false)
                     .build();
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("Cannot load tokenizer " + files.tokenizer() + ": " + e.getMessage(), e);
         }
     }
 
-    private static ZooModel<NDList, NDList> loadGraph(ModelFiles files) {
+    private static ZooModel<NDList, NDList> loadGraph(ModelFiles files, Device device) {
         String fileName = files.onnx().getFileName().toString();
         // DJL finds the graph by its name without the suffix, inside the directory it is given
         String modelName = fileName.substring(0, fileName.length() - ModelFiles.ONNX_SUFFIX.length());
@@ -273,6 +369,7 @@ public final class EmbeddingModel implements AutoCloseable {
                 .optModelPath(files.onnx().getParent())
                 .optModelName(modelName)
                 .optEngine(ENGINE)
+                .optDevice(device)
                 .build();
         try {
             return criteria.loadModel();

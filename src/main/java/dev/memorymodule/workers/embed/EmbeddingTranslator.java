@@ -1,11 +1,11 @@
 package dev.memorymodule.workers.embed;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
 import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -14,12 +14,16 @@ import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 
 /**
- * Turns a list of texts into one padded batch for a BERT-style ONNX graph, and its token vectors back into one pooled
- * vector per text. The whole list goes through the graph in a single forward pass.
+ * Turns tokenized texts into one padded batch for a BERT-style ONNX graph, and its token vectors back into one pooled
+ * vector per text. The whole array goes through the graph in a single forward pass.
+ *
+ * <p>The texts come tokenized but not padded, each as long as its own tokens: texts of several callers, tokenized
+ * apart, are padded here to the longest of the pass. Padding positions have attention mask 0, so they change no
+ * other position's output and are left out of mean pooling; a text's vector does not depend on its companions.
  *
  * <p>Holds no per-call state of its own, so one instance serves every predictor of a model.
  */
-final class EmbeddingTranslator implements NoBatchifyTranslator<String[], Embeddings> {
+final class EmbeddingTranslator implements NoBatchifyTranslator<Encoding[], float[][]> {
 
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
@@ -33,9 +37,7 @@ final class EmbeddingTranslator implements NoBatchifyTranslator<String[], Embedd
     private static final int TOKEN_OUTPUT_RANK = 3;
 
     private static final String MASKS = "embed.masks";
-    private static final String TRUNCATED = "embed.truncated";
 
-    private final HuggingFaceTokenizer tokenizer;
     private final List<String> inputNames;
     private final ModelSpec.Pooling pooling;
     private final boolean normalize;
@@ -43,41 +45,34 @@ final class EmbeddingTranslator implements NoBatchifyTranslator<String[], Embedd
     /**
      * @param inputNames the inputs the graph declares, in its order; ONNX Runtime rejects any extra one
      */
-    EmbeddingTranslator(HuggingFaceTokenizer tokenizer, List<String> inputNames, ModelSpec.Pooling pooling,
-            boolean normalize) {
-        this.tokenizer = tokenizer;
+    EmbeddingTranslator(List<String> inputNames, ModelSpec.Pooling pooling, boolean normalize) {
         this.inputNames = List.copyOf(inputNames);
         this.pooling = pooling;
         this.normalize = normalize;
     }
 
     @Override
-    public NDList processInput(TranslatorContext ctx, String[] texts) {
-        Encoding[] encodings = tokenizer.batchEncode(texts);
+    public NDList processInput(TranslatorContext ctx, Encoding[] encodings) {
         int batch = encodings.length;
-        int length = encodings[0].getIds().length;
+        int length = 0;
+        for (Encoding encoding : encodings) {
+            length = Math.max(length, encoding.getIds().length);
+        }
 
         long[] ids = new long[batch * length];
         long[] mask = new long[batch * length];
         long[] types = new long[batch * length];
+        // padding positions keep id 0, a valid id in every vocabulary, and mask 0, so no position attends to them
         long[][] masks = new long[batch][];
-        List<Integer> truncated = new ArrayList<>();
         for (int row = 0; row < batch; row++) {
             Encoding encoding = encodings[row];
-            if (encoding.getIds().length != length) {
-                throw new IllegalStateException("Tokenizer did not pad the batch: row " + row + " has "
-                        + encoding.getIds().length + " tokens, row 0 has " + length);
-            }
-            System.arraycopy(encoding.getIds(), 0, ids, row * length, length);
-            System.arraycopy(encoding.getAttentionMask(), 0, mask, row * length, length);
-            System.arraycopy(encoding.getTypeIds(), 0, types, row * length, length);
-            masks[row] = encoding.getAttentionMask();
-            if (encoding.exceedMaxLength()) {
-                truncated.add(row);
-            }
+            int tokens = encoding.getIds().length;
+            System.arraycopy(encoding.getIds(), 0, ids, row * length, tokens);
+            System.arraycopy(encoding.getAttentionMask(), 0, mask, row * length, tokens);
+            System.arraycopy(encoding.getTypeIds(), 0, types, row * length, tokens);
+            masks[row] = Arrays.copyOfRange(mask, row * length, (row + 1) * length);
         }
         ctx.setAttachment(MASKS, masks);
-        ctx.setAttachment(TRUNCATED, truncated);
 
         NDManager manager = ctx.getNDManager();
         Shape shape = new Shape(batch, length);
@@ -98,10 +93,8 @@ final class EmbeddingTranslator implements NoBatchifyTranslator<String[], Embedd
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Embeddings processOutput(TranslatorContext ctx, NDList outputs) {
+    public float[][] processOutput(TranslatorContext ctx, NDList outputs) {
         long[][] masks = (long[][]) ctx.getAttachment(MASKS);
-        List<Integer> truncated = (List<Integer>) ctx.getAttachment(TRUNCATED);
 
         NDArray tokens = tokenOutput(outputs);
         Shape shape = tokens.getShape();
@@ -121,7 +114,7 @@ final class EmbeddingTranslator implements NoBatchifyTranslator<String[], Embedd
             }
             vectors[row] = vector;
         }
-        return new Embeddings(vectors, truncated);
+        return vectors;
     }
 
     private static NDArray tokenOutput(NDList outputs) {

@@ -1,6 +1,7 @@
 package dev.memorymodule.workers.embed;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import dev.memorymodule.workers.job.PermanentJobException;
+import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +25,18 @@ public final class ModelRegistry implements AutoCloseable {
     private final Map<String, EmbeddingModel> models;
     private final Map<String, String> aliases;
     private final String defaultModel;
+    private final EmbeddingDevice device;
 
     public ModelRegistry(Map<String, EmbeddingModel> models, Map<String, String> aliases, String defaultModel) {
+        this(models, aliases, defaultModel, EmbeddingDevice.cpu());
+    }
+
+    /**
+     * @param device where every one of the models runs
+     */
+    public ModelRegistry(Map<String, EmbeddingModel> models, Map<String, String> aliases, String defaultModel,
+                         EmbeddingDevice device) {
+        this.device = device;
         this.models = Map.copyOf(models);
         this.aliases = Map.copyOf(aliases);
         if (!this.models.containsKey(defaultModel)) {
@@ -35,18 +47,22 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Loads the models named by {@code mm.embedding.models}. The bundled MiniLM needs no files; any other model
-     * needs {@code mm.embedding.model.<name>.dir}.
+     * Loads the models named by {@code mm.embedding.models} on the device {@code mm.embedding.device} chooses, with
+     * batching as {@code mm.embedding.batch.*} say. The bundled MiniLM needs no files; any other model needs
+     * {@code mm.embedding.model.<name>.dir}.
      */
     public static ModelRegistry fromConfig(Function<String, String> lookup) {
         Path cacheDir = Path.of(required(lookup, "mm.embedding.cache-dir"));
         int predictors = Integer.parseInt(required(lookup, "mm.embedding.predictors"));
+        EmbeddingDevice device = EmbeddingDevice.choose(EmbeddingDevice.Setting.parse(
+                required(lookup, "mm.embedding.device")));
+        ModelRuntime runtime = new ModelRuntime(device, predictors, batchOptions(lookup));
         Map<String, EmbeddingModel> models = new LinkedHashMap<>();
         try {
             for (String name : list(required(lookup, "mm.embedding.models"))) {
                 ModelSpec spec = spec(lookup, name);
                 long start = System.nanoTime();
-                EmbeddingModel model = EmbeddingModel.load(spec, cacheDir, predictors);
+                EmbeddingModel model = EmbeddingModel.load(spec, cacheDir, runtime);
                 LOG.info("Loaded embedding model {} ({} dims) in {} ms", name, model.dimensions(),
                         (System.nanoTime() - start) / 1_000_000);
                 models.put(name, model);
@@ -64,7 +80,16 @@ public final class ModelRegistry implements AutoCloseable {
             }
             aliases.put(pair.substring(0, colon).trim(), pair.substring(colon + 1).trim());
         }
-        return new ModelRegistry(models, aliases, required(lookup, "mm.embedding.default-model"));
+        return new ModelRegistry(models, aliases, required(lookup, "mm.embedding.default-model"), device);
+    }
+
+    private static BatchOptions batchOptions(Function<String, String> lookup) {
+        String prefix = "mm.embedding.batch.";
+        return new BatchOptions(Boolean.parseBoolean(required(lookup, prefix + "enabled")),
+                Integer.parseInt(required(lookup, prefix + "max-texts")),
+                Integer.parseInt(required(lookup, prefix + "max-tokens")),
+                Duration.ofMillis(TimeUtils.toMilliSeconds(required(lookup, prefix + "online-wait"))),
+                Duration.ofMillis(TimeUtils.toMilliSeconds(required(lookup, prefix + "offline-wait"))));
     }
 
     private static ModelSpec spec(Function<String, String> lookup, String name) {
@@ -111,6 +136,11 @@ public final class ModelRegistry implements AutoCloseable {
             }
         });
         return names;
+    }
+
+    /** Where the models run. */
+    public EmbeddingDevice device() {
+        return device;
     }
 
     public Map<String, Integer> dimensionsByModel() {

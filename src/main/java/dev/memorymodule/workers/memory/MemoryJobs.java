@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import dev.memorymodule.workers.embed.EmbedJob;
 import dev.memorymodule.workers.embed.ModelRegistry;
+import dev.memorymodule.workers.embed.Priority;
 import dev.memorymodule.workers.embed.TextLimits;
 import dev.memorymodule.workers.graph.GraphStore;
 import dev.memorymodule.workers.graph.MemoryGraphBatch;
@@ -82,7 +83,7 @@ public class MemoryJobs {
     public void embed(Exchange exchange) {
         MemoryBatch batch = batch(exchange);
         batch.model = EmbedJob.resolve(models, batch.job);
-        batch.vectors = batch.model.embed(batch.texts).vectors();
+        batch.vectors = batch.model.embed(batch.texts, Priority.ofJob(batch.job.priority())).vectors();
         done(exchange).put("model", batch.model.name());
         done(exchange).put("dims", batch.model.dimensions());
     }

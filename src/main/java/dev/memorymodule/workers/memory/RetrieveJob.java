@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.memorymodule.workers.embed.EmbedJob;
 import dev.memorymodule.workers.embed.EmbeddingModel;
 import dev.memorymodule.workers.embed.ModelRegistry;
+import dev.memorymodule.workers.embed.Priority;
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import dev.memorymodule.workers.job.JobHeaders;
 import dev.memorymodule.workers.job.PermanentJobException;
@@ -53,7 +54,7 @@ public class RetrieveJob {
         budget.check("waiting");
 
         EmbeddingModel model = EmbedJob.resolve(models, job);
-        float[] query = model.embed(texts).vector(0);
+        float[] query = model.embed(texts, Priority.ofJob(job.priority())).vector(0);
         budget.check("embedding");
         TenantFilter filter = new TenantFilter(job.orgId(), job.workspaceId(), job.userId(), job.agentId(),
                 job.threadId());

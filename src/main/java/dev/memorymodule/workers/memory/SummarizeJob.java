@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.memorymodule.workers.embed.EmbedJob;
 import dev.memorymodule.workers.embed.EmbeddingModel;
 import dev.memorymodule.workers.embed.ModelRegistry;
+import dev.memorymodule.workers.embed.Priority;
 import dev.memorymodule.workers.embed.TextLimits;
 import dev.memorymodule.workers.job.JobHeaders;
 import dev.memorymodule.workers.job.PermanentJobException;
@@ -72,7 +73,8 @@ public class SummarizeJob {
         EmbeddingModel model = EmbedJob.resolve(models, job);
 
         List<String> sentences = split(sources);
-        String extractive = String.join(" ", select(sentences, model.embed(sentences).vectors(), wanted));
+        float[][] vectors = model.embed(sentences, Priority.ofJob(job.priority())).vectors();
+        String extractive = String.join(" ", select(sentences, vectors, wanted));
         String summary = chat == null ? extractive : chat.summarize(sources, extractive);
 
         MemoryBatch batch = MemoryJobs.start(exchange, job, "summary", List.of(summary));

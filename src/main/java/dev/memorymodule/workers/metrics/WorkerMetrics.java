@@ -2,6 +2,9 @@ package dev.memorymodule.workers.metrics;
 
 import java.time.Duration;
 
+import dev.memorymodule.workers.embed.EmbeddingModel;
+import dev.memorymodule.workers.embed.ModelRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +31,10 @@ public final class WorkerMetrics {
     public static final String CONSUMER_PENDING = "mm.consumer.pending";
     /** Gauge of jobs this worker holds for a durable consumer: {@code mm_jobs_in_flight}. */
     public static final String JOBS_IN_FLIGHT = "mm.jobs.in.flight";
+    /** Counter of embedding forward passes, tagged model: {@code mm_embedding_passes_total}. */
+    public static final String EMBEDDING_PASSES = "mm.embedding.passes";
+    /** Counter of texts embedded, tagged model: {@code mm_embedding_texts_total}. */
+    public static final String EMBEDDING_TEXTS = "mm.embedding.texts";
 
     private WorkerMetrics() {
     }
@@ -54,6 +61,21 @@ public final class WorkerMetrics {
         ManagementStrategy management = context.getManagementStrategy();
         management.addEventNotifier(new JobOutcomeMeters(registry));
         management.addEventNotifier(new ConsumerMeters(registry, pendingInterval));
+    }
+
+    /**
+     * Counts forward passes and texts per model; their ratio is the mean pass size, the figure that shows whether
+     * concurrent jobs really share passes.
+     */
+    public static void installEmbedding(CamelContext context, ModelRegistry models) {
+        MeterRegistry registry = registry(context);
+        for (String name : models.dimensionsByModel().keySet()) {
+            EmbeddingModel model = models.resolve(name);
+            FunctionCounter.builder(EMBEDDING_PASSES, model, EmbeddingModel::passes).tag("model", name)
+                    .description("embedding forward passes").register(registry);
+            FunctionCounter.builder(EMBEDDING_TEXTS, model, EmbeddingModel::textsEmbedded).tag("model", name)
+                    .description("texts embedded").register(registry);
+        }
     }
 
     /** The registry Camel serves, or a new one bound under its name for Camel to find. */

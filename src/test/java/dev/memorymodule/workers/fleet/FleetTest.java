@@ -1,6 +1,8 @@
 package dev.memorymodule.workers.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memorymodule.workers.embed.EmbeddingDevice;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import dev.memorymodule.workers.testsupport.WorkerProcess;
 import io.nats.client.KeyValue;
@@ -26,7 +29,8 @@ class FleetTest {
     @Test
     void aWorkerIsListedWithItsCapabilitiesAndLeavesCleanlyWhenStopped() throws Exception {
         try (WorkerHarness harness = new WorkerHarness()) {
-            Main worker = harness.startWorker(Map.of("mm.worker.id", "fleet-a", "mm.worker.gpu", "true",
+            // VRAM is configured, but the models run on the CPU here: neither a GPU nor VRAM may be announced
+            Main worker = harness.startWorker(Map.of("mm.worker.id", "fleet-a", "mm.embedding.device", "auto",
                     "mm.worker.vram-gb", "24", "mm.worker.trust-zones", "A", "mm.fleet.ttl", "3s"));
             KeyValue fleet = harness.connection().keyValue("mm_workers");
 
@@ -34,8 +38,8 @@ class FleetTest {
                     e -> e != null && e.getOperation() == KeyValueOperation.PUT);
             JsonNode listed = MAPPER.readTree(entry.getValue());
             assertThat(listed.path("job_types")).extracting(JsonNode::asText).containsExactly("embed", "pg_write");
-            assertThat(listed.path("gpu").asBoolean()).isTrue();
-            assertThat(listed.path("vram_gb").asInt()).isEqualTo(24);
+            assertThat(listed.path("gpu").asBoolean()).isFalse();
+            assertThat(listed.path("vram_gb").asInt()).isZero();
             assertThat(listed.path("trust_zones")).extracting(JsonNode::asText).containsExactly("A");
             assertThat(listed.path("models").path("all-minilm-l6-v2").asInt()).isEqualTo(384);
             assertThat(listed.path("concurrency").path("online").asInt()).isEqualTo(2);
@@ -49,6 +53,21 @@ class FleetTest {
             KeyValueEntry gone = fleet.get("fleet-a");
             assertThat(gone == null || gone.getOperation() != KeyValueOperation.PUT).isTrue();
             assertThat(workerEvents(harness)).containsSubsequence("worker.online", "worker.offline");
+        }
+    }
+
+    @Test
+    void aWorkerToldToEmbedOnAGpuThatIsNotThereRefusesToStartSayingWhy() throws Exception {
+        try (WorkerHarness harness = new WorkerHarness()) {
+            String missing = EmbeddingDevice.missingForGpu();
+            assumeTrue(missing != null, "this machine has a usable GPU");
+
+            assertThatThrownBy(() -> harness.startWorker(Map.of("mm.worker.id", "fleet-no-gpu",
+                    "mm.embedding.device", "gpu")))
+                    .hasStackTraceContaining("mm.embedding.device = gpu")
+                    .hasStackTraceContaining(missing);
+            // it never got as far as announcing itself
+            assertThat(harness.connection().keyValueManagement().getBucketNames()).doesNotContain("mm_workers");
         }
     }
 
