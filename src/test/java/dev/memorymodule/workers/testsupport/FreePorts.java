@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Free TCP ports on the loopback interface, for servers that must be told their port before they start. */
-final class FreePorts {
+public final class FreePorts {
 
     private FreePorts() {
     }
@@ -15,7 +15,7 @@ final class FreePorts {
      * A port nobody listened on a moment ago. Another process may rarely take it before the caller binds it;
      * callers that cannot bind it should pick again.
      */
-    static int pick() {
+    public static int pick() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
