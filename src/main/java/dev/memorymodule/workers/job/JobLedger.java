@@ -12,6 +12,8 @@ import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The idempotency repository of the job lifecycle, in PostgreSQL so that every worker of the fleet shares it and
@@ -21,7 +23,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * completed once the job's outcome is durable. A worker that dies while holding a job leaves a claim behind;
  * the claim gives way when JetStream redelivers the same job (a higher delivery count proves the first holder
  * lost it) or when its lease runs out. Another job with the same key that arrives while the claim is live is
- * neither run nor reported as a duplicate: it fails transiently and is tried again later.
+ * neither run nor reported as a duplicate: it fails transiently and is tried again later. A completion outlasts a
+ * database that is away at that moment: it is tried again for as long as the claim's lease holds.
  * <p>
  * Outcomes: {@code add} true means run the job; false means the key completed before (a duplicate, with the
  * original job id in {@link #DUPLICATE_OF}).
@@ -30,6 +33,11 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     /** Exchange property: the job id that completed this idempotency key first. */
     public static final String DUPLICATE_OF = "mm.duplicateOf";
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobLedger.class);
+    /** Pauses between attempts to record a completion while the database is away: doubling, up to the most. */
+    private static final Duration FIRST_COMPLETION_PAUSE = Duration.ofMillis(250);
+    private static final Duration MOST_COMPLETION_PAUSE = Duration.ofSeconds(2);
 
     private static final String CLAIM = """
             INSERT INTO job_ledger AS l (idempotency_key, job_id, status, owner, delivery, lease_until)
@@ -106,7 +114,55 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
             // a dead-lettered job did not complete: free the key so a replay runs it
             return remove(exchange, key);
         }
-        return update(COMPLETE, key, jobId(exchange), null);
+        return recordCompletion(key, jobId(exchange));
+    }
+
+    /**
+     * Marks the key completed. By now the job's outcome event is stored, and the message is acked as soon as this
+     * returns, so a completion the database cannot take at this moment would be lost: the key would stay claimed,
+     * and once the lease ran out a re-published job of the key would run again and complete a second time instead
+     * of being reported a duplicate. So a database that is away is waited for, while the message stays with this
+     * worker (its in-progress signals go on), for as long as the claim holds against other jobs: the lease. Past
+     * it another job may take the key anyway, and this gives up, as before, with the failure.
+     */
+    private boolean recordCompletion(String key, String jobId) {
+        long giveUpAt = System.nanoTime() + lease.toNanos();
+        Duration pause = FIRST_COMPLETION_PAUSE;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                boolean recorded = update(COMPLETE, key, jobId, null);
+                if (attempt > 1) {
+                    LOG.info("Recorded the completion of job {} after {} attempts", jobId, attempt);
+                }
+                return recorded;
+            } catch (TransientJobException e) {
+                if (System.nanoTime() + pause.toNanos() > giveUpAt) {
+                    LOG.error("Could not record the completion of job {} within the lease of {}; its key stays "
+                            + "claimed until the lease runs out: {}", jobId, lease, e.getMessage());
+                    throw e;
+                }
+                if (attempt == 1) {
+                    LOG.warn("Could not record the completion of job {} yet, retrying for up to {}: {}", jobId,
+                            lease, e.getMessage());
+                }
+                if (!pause(pause)) {
+                    throw e;
+                }
+                Duration doubled = pause.multipliedBy(2);
+                pause = doubled.compareTo(MOST_COMPLETION_PAUSE) > 0 ? MOST_COMPLETION_PAUSE : doubled;
+            }
+        }
+    }
+
+    /** False when interrupted: a worker stopping hard gives the message back, and its redelivery completes it. */
+    private static boolean pause(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import dev.memorymodule.workers.store.Database;
 import dev.memorymodule.workers.testsupport.PostgresDatabase;
+import dev.memorymodule.workers.testsupport.TcpProxy;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -120,6 +123,55 @@ class JobLedgerTest {
         assertThat(ledger.remove(attempt, "k-transient")).isTrue();
 
         assertThat(ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-F2", 1), "k-transient")).isTrue();
+    }
+
+    /**
+     * The outcome event is stored and the message is acked right after the completion is confirmed, so a database
+     * that is away at that moment must not cost the completion: the key would stay claimed, and once the lease ran
+     * out a re-published job of the key would run again instead of being reported a duplicate.
+     */
+    @Test
+    void aCompletionTheDatabaseCannotTakeNowIsRecordedOnceItIsBack() throws Exception {
+        try (TcpProxy proxy = TcpProxy.start(database.host(), database.port());
+             HikariDataSource viaProxy = Database.open(database.jdbcUrlVia(proxy.port()), database.user(),
+                     database.password(), 2, 500)) {
+            JobLedger ledger = new JobLedger(viaProxy, "w1", Duration.ofMinutes(1));
+            Exchange done = delivery("JOB-H1", 1);
+            assertThat(ledger.add(done, "k-outage")).isTrue();
+            done.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+
+            proxy.cut();
+            CompletableFuture<Boolean> confirmed = CompletableFuture.supplyAsync(() -> ledger.confirm(done,
+                    "k-outage"));
+            Thread.sleep(2_000);
+            assertThat(confirmed).as("confirm while the database is away").isNotDone();
+            proxy.restore();
+
+            assertThat(confirmed.get(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(database.count("SELECT count(*) FROM job_ledger WHERE idempotency_key = 'k-outage' "
+                    + "AND status = 'completed'")).isEqualTo(1);
+            Exchange republished = delivery("JOB-H2", 1);
+            assertThat(ledger.add(republished, "k-outage")).isFalse();
+            assertThat(republished.getProperty(JobLedger.DUPLICATE_OF)).isEqualTo("JOB-H1");
+        }
+    }
+
+    @Test
+    void aCompletionIsGivenUpOnceTheLeaseWouldHaveLetAnotherJobTakeTheKey() throws Exception {
+        try (TcpProxy proxy = TcpProxy.start(database.host(), database.port());
+             HikariDataSource viaProxy = Database.open(database.jdbcUrlVia(proxy.port()), database.user(),
+                     database.password(), 2, 250)) {
+            JobLedger ledger = new JobLedger(viaProxy, "w1", Duration.ofSeconds(2));
+            Exchange done = delivery("JOB-I1", 1);
+            assertThat(ledger.add(done, "k-given-up")).isTrue();
+            done.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+            proxy.cut();
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> ledger.confirm(done, "k-given-up")).isInstanceOf(TransientJobException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofSeconds(1),
+                    Duration.ofSeconds(5));
+        }
     }
 
     @Test
