@@ -7,16 +7,19 @@ import java.util.Locale;
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Where the embedding models run, from {@code mm.embedding.device}: {@code cpu}, {@code gpu} or {@code auto}.
  *
- * <p>A GPU counts as present only when both hold: the ONNX Runtime build on the classpath has the CUDA execution
- * provider (the {@code onnxruntime_gpu} build, see the {@code gpu} Maven profile; the default build has none), and
- * the CUDA runtime reports at least one device. {@code gpu} refuses to start without one; {@code auto} falls back to
+ * <p>A GPU counts as present only when all of these hold: the ONNX Runtime build on the classpath has the CUDA
+ * execution provider (the {@code onnxruntime_gpu} build, see the {@code gpu} Maven profile; the default build has
+ * none), that provider loads (it needs the CUDA 12 and cuDNN 9 libraries), and the CUDA runtime reports at least one
+ * device. {@code gpu} refuses to start without one; {@code auto} falls back to
  * the CPU, saying why. The worker advertises a GPU in the fleet view only when its models really run on one.
  *
  * @param device where DJL places the models
@@ -86,6 +89,12 @@ public record EmbeddingDevice(Device device, String reason, int vramGb) {
         if (!providers.contains(OrtProvider.CUDA)) {
             return "this ONNX Runtime build has no CUDA provider (it has " + providers
                     + "; build with the gpu Maven profile for onnxruntime_gpu)";
+        }
+        // the CUDA build lists its provider even where the CUDA libraries it loads are missing; loading it tells
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.addCUDA(0);
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            return "ONNX Runtime's CUDA provider cannot be loaded (" + e.getMessage() + ")";
         }
         int gpus;
         try {
