@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * The ONNX graph and the tokenizer of one model as files on disk, found in a model directory or copied out of the
  * classpath into a cache directory.
  */
-final class ModelFiles {
+public final class ModelFiles {
 
     static final String ONNX_FILE = "model.onnx";
     static final String TOKENIZER_FILE = "tokenizer.json";
@@ -37,7 +37,7 @@ final class ModelFiles {
     }
 
     /** Finds or extracts the files of {@code spec}; classpath resources go to {@code cacheDir/<name>/}. */
-    static ModelFiles resolve(ModelSpec spec, Path cacheDir) {
+    public static ModelFiles resolve(ModelSpec spec, Path cacheDir) {
         if (spec.source() instanceof ModelSpec.Directory directory) {
             return inDirectory(directory.path());
         }
@@ -48,11 +48,11 @@ final class ModelFiles {
                 extract(classpath.tokenizerResource(), target.resolve(TOKENIZER_FILE)));
     }
 
-    Path onnx() {
+    public Path onnx() {
         return onnx;
     }
 
-    Path tokenizer() {
+    public Path tokenizer() {
         return tokenizer;
     }
 

@@ -82,6 +82,27 @@ public final class WorkerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * The most resident memory the worker's JVM has held so far (Linux's {@code VmHWM}), in MiB; -1 where
+     * {@code /proc} does not tell.
+     */
+    public long peakRssMib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone, or not Linux: the figure is simply unknown
+        }
+        return -1;
+    }
+
     public String tail() throws IOException {
         List<String> lines = Files.readAllLines(log);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
