@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
-import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -119,7 +118,7 @@ public final class EmbeddingModel implements AutoCloseable {
         HuggingFaceTokenizer tokenizer = loadTokenizer(spec, files);
         ZooModel<NDList, NDList> model = null;
         try {
-            model = loadGraph(files, runtime.device().device());
+            model = loadGraph(files, runtime);
             List<String> inputs = model.describeInput().keys();
             checkInputs(inputs, files);
 
@@ -360,19 +359,23 @@ public final class EmbeddingModel implements AutoCloseable {
         }
     }
 
-    private static ZooModel<NDList, NDList> loadGraph(ModelFiles files, Device device) {
+    private static ZooModel<NDList, NDList> loadGraph(ModelFiles files, ModelRuntime runtime) {
         String fileName = files.onnx().getFileName().toString();
         // DJL finds the graph by its name without the suffix, inside the directory it is given
         String modelName = fileName.substring(0, fileName.length() - ModelFiles.ONNX_SUFFIX.length());
-        Criteria<NDList, NDList> criteria = Criteria.builder()
+        Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optModelPath(files.onnx().getParent())
                 .optModelName(modelName)
                 .optEngine(ENGINE)
-                .optDevice(device)
-                .build();
+                .optDevice(runtime.device().device());
+        if (runtime.intraOpThreads() > 0) {
+            // DJL reads the intra-op count only when the inter-op one is given too; one pass runs its nodes in order
+            criteria.optOption("interOpNumThreads", "1")
+                    .optOption("intraOpNumThreads", Integer.toString(runtime.intraOpThreads()));
+        }
         try {
-            return criteria.loadModel();
+            return criteria.build().loadModel();
         } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
             throw new IllegalStateException("Cannot load ONNX model " + files.onnx() + ": " + e.getMessage(), e);
         }

@@ -56,7 +56,9 @@ public final class ModelRegistry implements AutoCloseable {
         int predictors = Integer.parseInt(required(lookup, "mm.embedding.predictors"));
         EmbeddingDevice device = EmbeddingDevice.choose(EmbeddingDevice.Setting.parse(
                 required(lookup, "mm.embedding.device")));
-        ModelRuntime runtime = new ModelRuntime(device, predictors, batchOptions(lookup));
+        String threads = lookup.apply("mm.embedding.intra-op-threads");
+        ModelRuntime runtime = new ModelRuntime(device, predictors, batchOptions(lookup),
+                threads == null || threads.isBlank() ? 0 : Integer.parseInt(threads.trim()));
         Map<String, EmbeddingModel> models = new LinkedHashMap<>();
         try {
             for (String name : list(required(lookup, "mm.embedding.models"))) {

@@ -126,6 +126,7 @@ public final class Benchmarks implements Callable<Integer> {
             if (sections.contains("batching")) {
                 batchingGain(stream, on, off);
                 modelBatchingGain();
+                passCost();
             }
             report.figure("peak RSS, embed worker with batching (MiB)", Long.toString(on.process().peakRssMib()));
         }
@@ -238,6 +239,31 @@ public final class Benchmarks implements Callable<Integer> {
         table.printTo(report);
         report.verdict("batching on / off, embedding stage alone, " + loads.get(loads.size() - 1) + "x", lastGain,
                 5);
+    }
+
+    /** What a pass costs by its size on this machine: the ceiling on what batching can gain. */
+    private void passCost() throws Exception {
+        int texts = quick ? 128 : 512;
+        report.section("Forward pass cost by pass size (raw DJL)",
+                texts + " texts per figure (64 at size 1), one pass at a time, then two at a time; the ratio of a "
+                        + "size's texts/s to size 1's",
+                "is the most that batching can gain in the embedding stage on this machine.");
+        Report.Table table = new Report.Table("texts per pass", "1 at a time texts/s", "2 at a time texts/s",
+                "ms per pass (1 at a time)", "gain over size 1");
+        try (RawEmbedding raw = new RawEmbedding()) {
+            raw.textsPerSecond(jobs.texts(256), ROUTE_BATCH, PREDICTORS);
+            double single = 0;
+            for (int size : new int[] {1, 4, 16, 32, 64, 128}) {
+                List<String> sample = jobs.texts(size == 1 ? 64 : texts);
+                double one = raw.textsPerSecond(sample, size, 1);
+                double two = raw.textsPerSecond(sample, size, 2);
+                if (size == 1) {
+                    single = Math.max(one, two);
+                }
+                table.row(size, one, two, size / one * 1000, Math.max(one, two) / single);
+            }
+        }
+        table.printTo(report);
     }
 
     private double callersPerSecond(EmbeddingModel model, int callers, int callsEach) throws Exception {
