@@ -22,6 +22,8 @@ public class DeadLetters {
     public static final String HEADER_SUBJECT = "Mm-Dlq-Subject";
     public static final String HEADER_DELIVERIES = "Mm-Dlq-Deliveries";
     public static final String HEADER_JOB_ID = "Mm-Dlq-Job-Id";
+    /** De-duplication id of a dead letter: this prefix and the job message it answers for. */
+    public static final String MSG_ID_PREFIX = "dlq:";
     /** A reason in a header is cut at this length; the event carries it whole. */
     private static final int MAX_HEADER_REASON = 2_000;
     private static final Set<String> JOB_TYPES = Set.of("embed", "retrieve", "summarize", "qdrant_upsert",
@@ -80,6 +82,9 @@ public class DeadLetters {
         if (jobId != null) {
             in.setHeader(HEADER_JOB_ID, jobId);
         }
+        // tied to the job message, as its event is: a worker that dies after storing the dead letter but before
+        // its term reached the server gets the message redelivered, and the stream keeps the first copy only
+        in.setHeader(JetStreamConstants.MSG_ID, MSG_ID_PREFIX + JobEvents.messageIdentity(exchange));
     }
 
     /** {@code mm.dlq.<priority token of the source subject>.<type>}; unknown parts become "unknown". */

@@ -150,7 +150,7 @@ public class JobEvents {
      * The stream message this delivery answers for (the first published one, for a handed-over copy), so the same
      * message never yields the same outcome twice.
      */
-    private static String messageIdentity(Exchange exchange) {
+    static String messageIdentity(Exchange exchange) {
         Message in = exchange.getIn();
         String origin = in.getHeader(JetStreamConstants.ORIGIN, String.class);
         if (origin != null && !origin.isBlank()) {
