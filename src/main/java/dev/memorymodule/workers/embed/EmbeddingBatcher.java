@@ -226,9 +226,11 @@ final class EmbeddingBatcher implements AutoCloseable {
                 }
             }
         } catch (Error e) {
-            // an engine that runs out of memory must not leave its callers waiting forever
-            pass.requests().forEach(request -> request.fail(e));
-            throw e;
+            // an engine that runs out of memory must not leave its callers waiting, nor lose this dispatcher
+            LOG.error("A forward pass of {} over {} texts failed with {}; its jobs fail and batching goes on",
+                    modelName, pass.size(), e.toString());
+            EmbeddingException failure = new EmbeddingException("Embedding with " + modelName + " failed: " + e, e);
+            pass.requests().forEach(request -> request.fail(failure));
         }
     }
 

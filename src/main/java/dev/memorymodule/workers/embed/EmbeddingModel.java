@@ -266,9 +266,6 @@ public final class EmbeddingModel implements AutoCloseable {
             if (cause instanceof RuntimeException runtimeFailure) {
                 throw runtimeFailure;
             }
-            if (cause instanceof Error error) {
-                throw error;
-            }
             throw new EmbeddingException("Embedding with " + spec.name() + " failed", cause);
         }
     }

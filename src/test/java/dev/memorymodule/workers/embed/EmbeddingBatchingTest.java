@@ -201,6 +201,28 @@ class EmbeddingBatchingTest {
     }
 
     @Test
+    void anErrorInAPassFailsItsCallsAsAnEmbeddingFailureAndTheDispatcherGoesOn() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        EmbeddingBatcher.ForwardPass forward = encodings -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new OutOfMemoryError("no room for the first pass");
+            }
+            return new float[encodings.length][1];
+        };
+        BatchOptions options = new BatchOptions(true, 64, 1 << 20, Duration.ZERO, Duration.ZERO);
+        // one dispatcher: if the error killed it, the second call would never be answered
+        try (EmbeddingBatcher batcher = new EmbeddingBatcher("test", options, 1, forward)) {
+            CompletableFuture<float[][]> first = batcher.submit(encode("first"), Priority.OFFLINE);
+            assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(EmbeddingException.class)
+                    .hasMessageContaining("no room for the first pass");
+
+            assertThat(batcher.submit(encode("second"), Priority.OFFLINE).get(10, TimeUnit.SECONDS))
+                    .hasNumberOfRows(1);
+        }
+    }
+
+    @Test
     void closingFailsWaitingCallsInsteadOfLeavingThemHanging() throws Exception {
         CountDownLatch passStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
