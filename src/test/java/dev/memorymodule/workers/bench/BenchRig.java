@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.memorymodule.workers.testsupport.FreePorts;
@@ -83,6 +84,11 @@ final class BenchRig implements AutoCloseable {
      * until it has started.
      */
     Worker startWorker(String id, Map<String, String> overrides) throws Exception {
+        return startWorker(id, overrides, List.of());
+    }
+
+    /** {@link #startWorker(String, Map)} with more options for the worker's JVM. */
+    Worker startWorker(String id, Map<String, String> overrides, List<String> jvmOptions) throws Exception {
         Map<String, String> properties = new HashMap<>();
         properties.put("mm.worker.id", id);
         properties.put("mm.nats.url", nats.url());
@@ -94,7 +100,7 @@ final class BenchRig implements AutoCloseable {
             properties.put("mm.neo4j.url", neo4j.url());
         }
         properties.putAll(overrides);
-        WorkerProcess worker = WorkerProcess.start(properties);
+        WorkerProcess worker = WorkerProcess.start(properties, jvmOptions);
         try {
             worker.awaitStarted(WORKER_START);
         } catch (Exception e) {

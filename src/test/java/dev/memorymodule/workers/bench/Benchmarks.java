@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +66,10 @@ public final class Benchmarks implements Callable<Integer> {
     @Option(names = "--out", description = "file for the report (default target-bench/benchmarks-<time>.txt)")
     Path out;
 
+    @Option(names = "--no-profile",
+            description = "leave out the flight recordings of the workers that show where their time goes")
+    boolean noProfile;
+
     private Report report;
     private BenchJobs jobs;
 
@@ -115,11 +120,14 @@ public final class Benchmarks implements Callable<Integer> {
         batched.put("mm.embedding.batch.max-texts", Integer.toString(ROUTE_BATCH));
         Map<String, String> unbatched = embedWorker("unbatched", "B");
         unbatched.put("mm.embedding.batch.enabled", "false");
-        try (BenchRig.Worker on = rig.startWorker("bench-batched", batched);
+        Path recording = recording("batched");
+        Instant measured;
+        try (BenchRig.Worker on = rig.startWorker("bench-batched", batched, recorded(recording));
              BenchRig.Worker off = rig.startWorker("bench-unbatched", unbatched);
              JobStream stream = new JobStream(rig.connection())) {
             warmUp(stream, "A");
             warmUp(stream, "B");
+            measured = Instant.now();
             if (sections.contains("route")) {
                 routeVersusRaw(stream, on);
             }
@@ -130,6 +138,7 @@ public final class Benchmarks implements Callable<Integer> {
             }
             report.figure("peak RSS, embed worker with batching (MiB)", Long.toString(on.process().peakRssMib()));
         }
+        printProfile(recording, measured, "embed worker with batching (route and batching sections)");
         rig.deleteWorkConsumers();
     }
 
@@ -312,9 +321,12 @@ public final class Benchmarks implements Callable<Integer> {
         double lastRatio = 0;
         double lastRate = 0;
         byte[] payload = WorkerHarness.bytes(jobs.embed(List.of(jobs.text())));
-        try (BenchRig.Worker worker = rig.startWorker("bench-noop", properties);
+        Path recording = recording("noop");
+        Instant measured;
+        try (BenchRig.Worker worker = rig.startWorker("bench-noop", properties, recorded(recording));
              JobStream stream = new JobStream(rig.connection())) {
             warmUp(stream, "A");
+            measured = Instant.now();
             BareConsumer.messagesPerSecond(rig.connection(), payload, base, FETCH_BATCH);
             for (int load : loads) {
                 int count = base * load;
@@ -332,6 +344,7 @@ public final class Benchmarks implements Callable<Integer> {
             routeProfile(worker, "no-op worker");
             report.figure("peak RSS, no-op worker (MiB)", Long.toString(worker.process().peakRssMib()));
         }
+        printProfile(recording, measured, "no-op worker");
         report.figure("pipeline / bare jnats, no-op jobs, " + loads.get(loads.size() - 1) + "x",
                 String.format(Locale.ROOT, "%.3f", lastRatio));
         report.figure("no-op jobs per second through the pipeline", String.format(Locale.ROOT, "%.0f", lastRate));
@@ -359,9 +372,12 @@ public final class Benchmarks implements Callable<Integer> {
                 "latency from publish to outcome event at the client; peak RSS is the worker JVM's VmHWM so far.");
         Report.Table table = new Report.Table("load", "index jobs", "index jobs/s", "memories/s", "retrieve/s",
                 "retrieves", "p50 ms", "p99 ms", "not completed", "peak RSS MiB");
-        try (BenchRig.Worker worker = rig.startWorker("bench-stores", properties);
+        Path recording = recording("stores");
+        Instant measured;
+        try (BenchRig.Worker worker = rig.startWorker("bench-stores", properties, recorded(recording));
              JobStream stream = new JobStream(rig.connection())) {
             run(stream, List.of(jobs.index(ORG, jobs.texts(INDEX_TEXTS))));
+            measured = Instant.now();
             for (int load : loads) {
                 int count = indexBase * load;
                 List<JsonNode> index = new ArrayList<>();
@@ -386,6 +402,7 @@ public final class Benchmarks implements Callable<Integer> {
             routeProfile(worker, "stores worker");
             report.figure("peak RSS, stores worker (MiB)", Long.toString(worker.process().peakRssMib()));
         }
+        printProfile(recording, measured, "stores worker");
         rig.deleteWorkConsumers();
     }
 
@@ -411,6 +428,24 @@ public final class Benchmarks implements Callable<Integer> {
     }
 
     // --- helpers ---
+
+    private Path recording(String name) throws java.io.IOException {
+        Path file = Files.createTempFile("mm-bench-" + name + "-", ".jfr");
+        Files.delete(file);
+        file.toFile().deleteOnExit();
+        return file;
+    }
+
+    private List<String> recorded(Path recording) {
+        return noProfile ? List.of() : List.of(Profile.recordingOption(recording));
+    }
+
+    private void printProfile(Path recording, Instant measuredFrom, String which) throws Exception {
+        if (!noProfile) {
+            Profile.read(recording, measuredFrom).printTo(report, which);
+            Files.deleteIfExists(recording);
+        }
+    }
 
     /** Publishes all jobs at once and waits for every outcome; seconds from first publish to last outcome. */
     private static double run(JobStream stream, List<JsonNode> batch) throws Exception {

@@ -31,11 +31,18 @@ public final class WorkerProcess implements AutoCloseable {
      * environment variable {@code MM_FOO_BAR_BAZ}.
      */
     public static WorkerProcess start(Map<String, String> properties) throws IOException {
+        return start(properties, List.of());
+    }
+
+    /** {@link #start(Map)} with more JVM options, such as a flight recording. */
+    public static WorkerProcess start(Map<String, String> properties, List<String> jvmOptions) throws IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path log = Files.createTempFile("mm-worker-", ".log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", classpath, WorkerMain.class.getName()));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx1g");
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classpath, WorkerMain.class.getName()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().put("DJL_OFFLINE", "true");
