@@ -7,13 +7,13 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Removal of the temporary folders that fixtures own. */
-final class TempFiles {
+public final class TempFiles {
 
     private TempFiles() {
     }
 
     /** Deletes a folder and everything in it; leftovers in the system temp folder are harmless, so no error. */
-    static void deleteQuietly(Path root) {
+    public static void deleteQuietly(Path root) {
         if (!Files.exists(root)) {
             return;
         }

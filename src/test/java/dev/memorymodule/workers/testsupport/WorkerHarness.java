@@ -3,7 +3,6 @@ package dev.memorymodule.workers.testsupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,15 +14,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.f4b6a3.ulid.UlidCreator;
 import dev.memorymodule.workers.WorkerMain;
 import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.PullSubscribeOptions;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.DeliverPolicy;
 import org.apache.camel.main.Main;
 
 /**
@@ -154,37 +147,7 @@ public final class WorkerHarness implements AutoCloseable {
 
     /** Reads a whole limits stream with a throwaway consumer. */
     public List<Message> readAll(String stream, String filter) throws Exception {
-        JetStreamManagement management = connection.jetStreamManagement();
-        long total;
-        try {
-            total = management.getStreamInfo(stream).getStreamState().getMsgCount();
-        } catch (JetStreamApiException e) {
-            return List.of();
-        }
-        List<Message> messages = new ArrayList<>();
-        if (total == 0) {
-            return messages;
-        }
-        ConsumerConfiguration config = ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.All)
-                .filterSubject(filter).inactiveThreshold(Duration.ofSeconds(30)).build();
-        JetStreamSubscription subscription = connection.jetStream().subscribe(null,
-                PullSubscribeOptions.builder().stream(stream).configuration(config).build());
-        try {
-            while (messages.size() < total) {
-                List<Message> batch = subscription.fetch((int) Math.min(256, total - messages.size()),
-                        Duration.ofSeconds(2));
-                if (batch.isEmpty()) {
-                    break;
-                }
-                for (Message message : batch) {
-                    message.ack();
-                    messages.add(message);
-                }
-            }
-        } finally {
-            subscription.unsubscribe();
-        }
-        return messages;
+        return StreamReader.readAll(connection, stream, filter);
     }
 
     @Override
