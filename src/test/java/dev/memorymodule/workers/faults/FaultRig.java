@@ -9,6 +9,7 @@ import dev.memorymodule.workers.testsupport.PostgresDatabase;
 import dev.memorymodule.workers.testsupport.TcpProxy;
 import dev.memorymodule.workers.vector.QdrantTestDouble;
 import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
@@ -38,9 +39,11 @@ final class FaultRig implements AutoCloseable {
         this.postgresProxy = TcpProxy.start(database.host(), database.port());
         this.neo4jProxy = TcpProxy.start("127.0.0.1", neo4j.boltPort());
         this.qdrant = withQdrant ? QdrantTestDouble.start() : null;
-        // the suite's own connection rides out a NATS restart like the workers' do
+        // the suite's own connection rides out a NATS restart like the workers' do; the lost connection it reports
+        // on the way is the fault itself, which the report covers
         this.connection = Nats.connect(Options.builder().server(nats.url()).maxReconnects(-1)
-                .reconnectWait(RECONNECT_WAIT).connectionName("fault-suite").build());
+                .reconnectWait(RECONNECT_WAIT).connectionName("fault-suite").errorListener(new ErrorListener() { })
+                .build());
     }
 
     static FaultRig start(Neo4jServer neo4j, boolean withQdrant) throws Exception {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
  * doubled: one terminal event per job message, each store holding exactly the memories of the jobs that
  * completed, dead letters only for jobs that could never succeed. {@code bin/fault-suite} builds and runs it.
  */
-@Command(name = "fault-suite", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "fault-suite", sortOptions = false,
         description = "Runs jobs through two workers while injecting faults, and checks that nothing was lost or "
                 + "doubled. Exits 0 when every check of every scenario held, 1 otherwise.")
 public final class FaultSuite implements Callable<Integer> {
@@ -56,6 +56,9 @@ public final class FaultSuite implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Where the report and the worker logs go (default: ${DEFAULT-VALUE}).")
     private Path workDir = Path.of("target-faults");
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
 
     @Option(names = "--out", paramLabel = "FILE",
             description = "The report file (default: WORK_DIR/fault-suite-<date>.txt).")

@@ -14,8 +14,8 @@ import java.time.Duration;
  */
 record SuiteOptions(int jobs, int jobsPerSecond, Duration outage, long seed, Path workDir) {
 
-    static final int DEFAULT_JOBS = 3_000;
-    static final int DEFAULT_RATE = 40;
+    static final int DEFAULT_JOBS = 5_000;
+    static final int DEFAULT_RATE = 50;
     static final Duration DEFAULT_OUTAGE = Duration.ofSeconds(30);
     static final long DEFAULT_SEED = 20_260_601L;
 
