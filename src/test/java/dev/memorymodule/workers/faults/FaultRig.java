@@ -26,14 +26,12 @@ final class FaultRig implements AutoCloseable {
     private final NatsServer nats;
     private final PostgresDatabase database;
     private final TcpProxy postgresProxy;
-    private final Neo4jServer neo4j;
     private final TcpProxy neo4jProxy;
     private final QdrantTestDouble qdrant;
     private final Connection connection;
     private WorkerFleet fleet;
 
     private FaultRig(Neo4jServer neo4j, boolean withQdrant) throws Exception {
-        this.neo4j = neo4j;
         this.nats = NatsServer.start();
         this.database = PostgresDatabase.create();
         this.postgresProxy = TcpProxy.start(database.host(), database.port());
@@ -80,10 +78,6 @@ final class FaultRig implements AutoCloseable {
 
     TcpProxy postgresProxy() {
         return postgresProxy;
-    }
-
-    Neo4jServer neo4j() {
-        return neo4j;
     }
 
     TcpProxy neo4jProxy() {

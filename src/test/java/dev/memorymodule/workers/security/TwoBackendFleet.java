@@ -92,10 +92,6 @@ final class TwoBackendFleet implements AutoCloseable {
         return harness;
     }
 
-    Driver driver() {
-        return driver;
-    }
-
     /** A job of this type for this backend's worker, under the given tenant and scope, with fresh ids. */
     static ObjectNode job(Backend backend, String type, String org, Scope scope, String... texts) throws Exception {
         ObjectNode job = fresh(caseTree("02-index-three-memories.json"));

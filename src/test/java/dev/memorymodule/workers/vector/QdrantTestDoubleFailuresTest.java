@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 
 import dev.memorymodule.workers.job.TransientJobException;
 import io.grpc.Status;
@@ -12,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The failure switch of the Qdrant test double, which the fault suite turns on for its vector error storm: failed
- * calls come back as transient failures to the store, some of them after the write landed, and switching it off
- * heals at once.
+ * calls come back as UNAVAILABLE, which the store takes as transient, some of them after the write landed, and
+ * switching it off heals at once.
  */
 class QdrantTestDoubleFailuresTest {
 
@@ -23,31 +24,35 @@ class QdrantTestDoubleFailuresTest {
     private static final String ORG = "0b6f4a52-0c39-4b5a-9f0e-6f1f6d1a0a01";
 
     @Test
-    void everyFailedCallIsTransientSomeLandAnywayAndStoppingHeals() {
+    void everyFailedCallIsUnavailableSomeWritesLandAnywayAndStoppingHeals() throws Exception {
         try (QdrantTestDouble qdrant = QdrantTestDouble.start();
              QdrantVectorStore store = QdrantVectorStore.fromUrl(qdrant.url(), null)) {
             store.ensureCollection(MODEL, DIMS);
+            String collection = QdrantPoints.collectionName(MODEL, DIMS);
 
             qdrant.failCalls(1.0, Status.Code.UNAVAILABLE);
 
+            List<VectorPoint> first = List.of(point());
+            assertThatThrownBy(() -> store.upsert(MODEL, DIMS, first))
+                    .isInstanceOf(TransientJobException.class)
+                    .hasMessageContaining("UNAVAILABLE");
+            // straight through the client: the store would stop at its collection check once a call failed
             for (int i = 0; i < ATTEMPTS; i++) {
-                List<VectorPoint> point = List.of(point());
-                assertThatThrownBy(() -> store.upsert(MODEL, DIMS, point))
-                        .isInstanceOf(TransientJobException.class)
+                var call = store.client().upsertAsync(collection, QdrantPoints.toPointStructs(List.of(point())));
+                assertThatThrownBy(call::get).isInstanceOf(ExecutionException.class)
                         .hasMessageContaining("UNAVAILABLE");
             }
-            assertThat(qdrant.failedCalls()).isEqualTo(ATTEMPTS);
+            assertThat(qdrant.failedCalls()).isEqualTo(ATTEMPTS + 1);
             // the caller saw a failure every time, yet some writes took effect: a retry must not double them
-            int landed = qdrant.pointIds(QdrantPoints.collectionName(MODEL, DIMS)).size();
-            assertThat(landed).isBetween(1, ATTEMPTS - 1);
+            int landed = qdrant.pointIds(collection).size();
+            assertThat(landed).isBetween(1, ATTEMPTS);
 
             qdrant.stopFailing();
 
             VectorPoint healed = point();
             store.upsert(MODEL, DIMS, List.of(healed));
-            assertThat(qdrant.pointIds(QdrantPoints.collectionName(MODEL, DIMS))).contains(healed.id().toString())
-                    .hasSize(landed + 1);
-            assertThat(qdrant.failedCalls()).isEqualTo(ATTEMPTS);
+            assertThat(qdrant.pointIds(collection)).contains(healed.id().toString()).hasSize(landed + 1);
+            assertThat(qdrant.failedCalls()).isEqualTo(ATTEMPTS + 1);
         }
     }
 
