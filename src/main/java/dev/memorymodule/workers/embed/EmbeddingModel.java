@@ -130,9 +130,10 @@ public final class EmbeddingModel implements AutoCloseable {
             EmbeddingModel loaded = new EmbeddingModel(spec, runtime, tokenizer, model, pool);
 
             BatchOptions batching = runtime.batching();
-            LOG.info("Loaded embedding model {} from {} on {}: {} dimensions, max {} tokens, inputs {}, {} predictors, "
-                    + "{}, {} ms", spec.name(), files.onnx(), runtime.device().device(), loaded.dimensions,
-                    spec.maxTokens(), inputs, runtime.predictors(), batching.enabled()
+            LOG.info("Loaded embedding model {} from {} on {}: {} dimensions, max {} tokens, inputs {}, {} predictors "
+                    + "({} threads each on the CPU), {}, {} ms", spec.name(), files.onnx(), runtime.device().device(),
+                    loaded.dimensions, spec.maxTokens(), inputs, runtime.predictors(), runtime.threadsPerPass(),
+                    batching.enabled()
                             ? "batches of up to " + batching.maxTexts() + " texts or " + batching.maxTokens()
                             + " tokens, waits " + batching.onlineWait().toMillis() + " ms online, "
                             + batching.offlineWait().toMillis() + " ms offline"
@@ -366,10 +367,10 @@ public final class EmbeddingModel implements AutoCloseable {
                 .optModelName(modelName)
                 .optEngine(ENGINE)
                 .optDevice(runtime.device().device());
-        if (runtime.intraOpThreads() > 0) {
+        if (!runtime.device().isGpu()) {
             // DJL reads the intra-op count only when the inter-op one is given too; one pass runs its nodes in order
             criteria.optOption("interOpNumThreads", "1")
-                    .optOption("intraOpNumThreads", Integer.toString(runtime.intraOpThreads()));
+                    .optOption("intraOpNumThreads", Integer.toString(runtime.threadsPerPass()));
         }
         try {
             return criteria.build().loadModel();

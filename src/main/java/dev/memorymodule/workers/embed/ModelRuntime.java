@@ -8,9 +8,9 @@ import java.util.Objects;
  * @param device         where its forward passes run
  * @param predictors     how many forward passes may run at once (DJL predictors are not thread-safe, so one each)
  * @param batching       whether and how texts of concurrent callers share forward passes
- * @param intraOpThreads threads ONNX Runtime gives one forward pass on the CPU; 0 leaves it to ONNX Runtime (one
- *                       per core). Passes running at once share the cores, so predictors times this is what to
- *                       weigh against the cores.
+ * @param intraOpThreads threads ONNX Runtime gives one forward pass on the CPU; 0 shares the cores among the
+ *                       predictors ({@link #threadsPerPass()}), since passes that run at once each get their own
+ *                       threads and more threads than cores only contend
  */
 public record ModelRuntime(EmbeddingDevice device, int predictors, BatchOptions batching, int intraOpThreads) {
 
@@ -25,9 +25,17 @@ public record ModelRuntime(EmbeddingDevice device, int predictors, BatchOptions 
         }
     }
 
-    /** With ONNX Runtime's own thread count. */
+    /** With the cores shared among the predictors. */
     public ModelRuntime(EmbeddingDevice device, int predictors, BatchOptions batching) {
         this(device, predictors, batching, 0);
+    }
+
+    /** The intra-op threads of one pass: as configured, or the cores divided among the predictors, at least 1. */
+    public int threadsPerPass() {
+        if (intraOpThreads > 0) {
+            return intraOpThreads;
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / predictors);
     }
 
     /** The CPU, {@code predictors} passes at once, every call in its own pass. */

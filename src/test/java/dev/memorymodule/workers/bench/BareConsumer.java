@@ -54,7 +54,8 @@ final class BareConsumer {
         long started = System.nanoTime();
         int acked = 0;
         while (acked < messages) {
-            List<Message> batch = subscription.fetch(batchSize, FETCH_WAIT);
+            // never more than are left: a fetch for more waits out its whole expiry on the last, short batch
+            List<Message> batch = subscription.fetch(Math.min(batchSize, messages - acked), FETCH_WAIT);
             for (Message message : batch) {
                 // the worker acks only once its outcome is stored, which also waits for the server
                 message.ackSync(Duration.ofSeconds(5));

@@ -66,6 +66,12 @@ public final class Benchmarks implements Callable<Integer> {
     @Option(names = "--out", description = "file for the report (default target-bench/benchmarks-<time>.txt)")
     Path out;
 
+    @Option(names = "--repeat", description = "times each side of a comparison runs, alternating "
+            + "(default 3; with --quick 1)")
+    Integer repeatOption;
+
+    private int repeat;
+
     @Option(names = "--no-profile",
             description = "leave out the flight recordings of the workers that show where their time goes")
     boolean noProfile;
@@ -82,6 +88,7 @@ public final class Benchmarks implements Callable<Integer> {
         if (loads == null) {
             loads = quick ? List.of(1, 4) : List.of(1, 4, 16);
         }
+        repeat = repeatOption != null ? repeatOption : quick ? 1 : 3;
         if (out == null) {
             String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
                     .format(Instant.now());
@@ -91,7 +98,8 @@ public final class Benchmarks implements Callable<Integer> {
         jobs = new BenchJobs(42);
         report.line("# Memory Module workers benchmark, " + Instant.now());
         Machine.describe().forEach(report::line);
-        report.line("mode: " + (quick ? "quick" : "full") + ", loads " + loads + ", sections " + sections);
+        report.line("mode: " + (quick ? "quick" : "full") + ", loads " + loads + ", sections " + sections
+                + ", each comparison " + repeat + " times");
 
         try (BenchRig rig = new BenchRig()) {
             if (sections.contains("route") || sections.contains("batching")) {
@@ -162,28 +170,29 @@ public final class Benchmarks implements Callable<Integer> {
                 EMBED_MODEL + ", passes of " + ROUTE_BATCH + " texts, " + PREDICTORS + " at a time on both sides.",
                 "raw: DJL predictors on the same ONNX file, tokenize + forward + mean pooling, in this JVM.",
                 "route: embed jobs of " + ROUTE_BATCH + " texts through a worker (own JVM): fetch, validate, ledger,",
-                "embed, completed event with the vectors, ack; first publish to last event.");
-        Report.Table table = new Report.Table("load", "jobs", "texts", "raw texts/s", "route texts/s", "ratio");
-        double lastRatio = 0;
+                "embed, completed event with the vectors, ack; first publish to last event.",
+                repeatNote());
+        Report.Table table = new Report.Table("load", "jobs", "texts", "raw texts/s", "route texts/s", "ratio",
+                "ratio range");
+        Paired last = null;
         try (RawEmbedding raw = new RawEmbedding()) {
             raw.textsPerSecond(jobs.texts(ROUTE_BATCH * PREDICTORS * 2), ROUTE_BATCH, PREDICTORS);
             for (int load : loads) {
                 int jobCount = base * load;
                 List<String> texts = jobs.texts(jobCount * ROUTE_BATCH);
-                double rawRate = raw.textsPerSecond(texts, ROUTE_BATCH, PREDICTORS);
-
-                List<JsonNode> batch = new ArrayList<>();
-                for (int j = 0; j < jobCount; j++) {
-                    batch.add(zone(jobs.embed(texts.subList(j * ROUTE_BATCH, (j + 1) * ROUTE_BATCH)), "A"));
-                }
-                double seconds = run(stream, batch);
-                double routeRate = texts.size() / seconds;
-                lastRatio = routeRate / rawRate;
-                table.row(load + "x", jobCount, texts.size(), rawRate, routeRate, lastRatio);
+                last = paired(() -> raw.textsPerSecond(texts, ROUTE_BATCH, PREDICTORS), () -> {
+                    List<JsonNode> batch = new ArrayList<>();
+                    for (int j = 0; j < jobCount; j++) {
+                        batch.add(zone(jobs.embed(texts.subList(j * ROUTE_BATCH, (j + 1) * ROUTE_BATCH)), "A"));
+                    }
+                    return texts.size() / run(stream, batch);
+                });
+                table.row(load + "x", jobCount, texts.size(), last.first(), last.second(), last.ratio(),
+                        last.range());
             }
         }
         table.printTo(report);
-        report.verdict("route / raw texts per second, at " + loads.get(loads.size() - 1) + "x", lastRatio, 0.9);
+        report.verdict("route / raw texts per second, at " + loads.get(loads.size() - 1) + "x", last.ratio(), 0.9);
         routeProfile(worker, "embed worker");
     }
 
@@ -193,42 +202,44 @@ public final class Benchmarks implements Callable<Integer> {
                 "one-text online embed jobs, all published at once, " + EMBED_CONCURRENCY
                         + " in hand per worker; two workers side by side,",
                 "one with batching (passes of up to " + ROUTE_BATCH + " texts), one without; jobs per second from "
-                        + "first publish to last event.");
-        Report.Table table = new Report.Table("load", "jobs", "off jobs/s", "on jobs/s", "gain",
+                        + "first publish to last event.", repeatNote());
+        Report.Table table = new Report.Table("load", "jobs", "off jobs/s", "on jobs/s", "gain", "gain range",
                 "on: texts per pass");
-        double lastGain = 0;
+        Paired last = null;
         for (int load : loads) {
             int count = base * load;
-            List<String> texts = jobs.texts(count);
-            List<JsonNode> withBatching = new ArrayList<>();
-            List<JsonNode> without = new ArrayList<>();
-            for (String text : texts) {
-                withBatching.add(zone(jobs.embed(List.of(text)), "A"));
-                without.add(zone(jobs.embed(List.of(text)), "B"));
-            }
             PrometheusText before = on.metrics();
-            double offRate = count / run(stream, without);
-            double onRate = count / run(stream, withBatching);
+            last = paired(() -> count / run(stream, oneTextJobs(count, "B")),
+                    () -> count / run(stream, oneTextJobs(count, "A")));
             PrometheusText after = on.metrics();
             double passes = delta(before, after, "mm_embedding_passes_total");
             double textsRun = delta(before, after, "mm_embedding_texts_total");
-            lastGain = onRate / offRate;
-            table.row(load + "x", count, offRate, onRate, lastGain, passes == 0 ? 0.0 : textsRun / passes);
+            table.row(load + "x", count, last.first(), last.second(), last.ratio(), last.range(),
+                    passes == 0 ? 0.0 : textsRun / passes);
         }
         table.printTo(report);
         report.verdict("batching on / off, one-text jobs through the worker, " + loads.get(loads.size() - 1) + "x",
-                lastGain, 5);
+                last.ratio(), 5);
+    }
+
+    private List<JsonNode> oneTextJobs(int count, String zone) throws java.io.IOException {
+        List<JsonNode> batch = new ArrayList<>(count);
+        for (String text : jobs.texts(count)) {
+            batch.add(zone(jobs.embed(List.of(text)), zone));
+        }
+        return batch;
     }
 
     /** The embedding stage alone: the same model in this JVM, batched and not, many callers of one text each. */
     private void modelBatchingGain() throws Exception {
         int callers = EMBED_CONCURRENCY;
-        int perCaller = quick ? 4 : 16;
+        int perCaller = quick ? 2 : 8;
         report.section("Batching gain in the embedding stage alone",
                 callers + " threads in this JVM, each embedding one text per call; the same model loaded twice,",
-                "with batching (up to " + ROUTE_BATCH + " texts a pass) and without.");
-        Report.Table table = new Report.Table("load", "texts", "off texts/s", "on texts/s", "gain");
-        double lastGain = 0;
+                "with batching (up to " + ROUTE_BATCH + " texts a pass) and without.", repeatNote());
+        Report.Table table = new Report.Table("load", "texts", "off texts/s", "on texts/s", "gain", "gain range",
+                "on: texts per pass");
+        Paired last = null;
         try (EmbeddingModel off = EmbeddingModel.load(ModelSpec.allMiniLmL6V2(), EmbeddingModel.defaultCacheDir(),
                 ModelRuntime.unbatched(PREDICTORS));
              EmbeddingModel on = EmbeddingModel.load(ModelSpec.allMiniLmL6V2(), EmbeddingModel.defaultCacheDir(),
@@ -239,24 +250,25 @@ public final class Benchmarks implements Callable<Integer> {
             callersPerSecond(on, callers, 2);
             for (int load : loads) {
                 int calls = perCaller * load;
-                double offRate = callersPerSecond(off, callers, calls);
-                double onRate = callersPerSecond(on, callers, calls);
-                lastGain = onRate / offRate;
-                table.row(load + "x", callers * calls, offRate, onRate, lastGain);
+                long passes = on.passes();
+                long texts = on.textsEmbedded();
+                last = paired(() -> callersPerSecond(off, callers, calls), () -> callersPerSecond(on, callers, calls));
+                table.row(load + "x", callers * calls, last.first(), last.second(), last.ratio(), last.range(),
+                        (double) (on.textsEmbedded() - texts) / Math.max(1, on.passes() - passes));
             }
         }
         table.printTo(report);
-        report.verdict("batching on / off, embedding stage alone, " + loads.get(loads.size() - 1) + "x", lastGain,
-                5);
+        report.verdict("batching on / off, embedding stage alone, " + loads.get(loads.size() - 1) + "x",
+                last.ratio(), 5);
     }
 
     /** What a pass costs by its size on this machine: the ceiling on what batching can gain. */
     private void passCost() throws Exception {
         int texts = quick ? 128 : 512;
         report.section("Forward pass cost by pass size (raw DJL)",
-                texts + " texts per figure (64 at size 1), one pass at a time, then two at a time; the ratio of a "
-                        + "size's texts/s to size 1's",
-                "is the most that batching can gain in the embedding stage on this machine.");
+                texts + " texts per figure (64 at size 1), one pass at a time and two at a time, each the best of "
+                        + repeat + " tries;",
+                "a size's texts/s over size 1's is the most batching can gain in the embedding stage here.");
         Report.Table table = new Report.Table("texts per pass", "1 at a time texts/s", "2 at a time texts/s",
                 "ms per pass (1 at a time)", "gain over size 1");
         try (RawEmbedding raw = new RawEmbedding()) {
@@ -264,8 +276,12 @@ public final class Benchmarks implements Callable<Integer> {
             double single = 0;
             for (int size : new int[] {1, 4, 16, 32, 64, 128}) {
                 List<String> sample = jobs.texts(size == 1 ? 64 : texts);
-                double one = raw.textsPerSecond(sample, size, 1);
-                double two = raw.textsPerSecond(sample, size, 2);
+                double one = 0;
+                double two = 0;
+                for (int attempt = 0; attempt < repeat; attempt++) {
+                    one = Math.max(one, raw.textsPerSecond(sample, size, 1));
+                    two = Math.max(two, raw.textsPerSecond(sample, size, 2));
+                }
                 if (size == 1) {
                     single = Math.max(one, two);
                 }
@@ -315,9 +331,10 @@ public final class Benchmarks implements Callable<Integer> {
                 "fetch, validation, deadline, idempotency ledger in PostgreSQL, routing, completed event stored,",
                 "ack; " + NOOP_CONCURRENCY + " in hand, fetches of " + FETCH_BATCH
                         + ". Against: a bare jnats loop on the same server fetching batches of " + FETCH_BATCH
-                        + " from a durable pull consumer and acking each (ackSync, as the worker does).");
+                        + " from a durable pull consumer and acking each (ackSync, as the worker does).",
+                repeatNote());
         Report.Table table = new Report.Table("load", "jobs", "bare msgs/s", "pipeline jobs/s", "ratio",
-                "pipeline ms/job");
+                "ratio range", "pipeline ms/job");
         double lastRatio = 0;
         double lastRate = 0;
         byte[] payload = WorkerHarness.bytes(jobs.embed(List.of(jobs.text())));
@@ -330,15 +347,18 @@ public final class Benchmarks implements Callable<Integer> {
             BareConsumer.messagesPerSecond(rig.connection(), payload, base, FETCH_BATCH);
             for (int load : loads) {
                 int count = base * load;
-                double bare = BareConsumer.messagesPerSecond(rig.connection(), payload, count, FETCH_BATCH);
-                List<JsonNode> batch = new ArrayList<>();
-                for (int i = 0; i < count; i++) {
-                    batch.add(jobs.embed(List.of(jobs.text())));
-                }
-                double pipeline = count / run(stream, batch);
-                lastRatio = pipeline / bare;
-                lastRate = pipeline;
-                table.row(load + "x", count, bare, pipeline, lastRatio, 1000.0 / pipeline);
+                Paired pair = paired(() -> BareConsumer.messagesPerSecond(rig.connection(), payload, count,
+                        FETCH_BATCH), () -> {
+                    List<JsonNode> batch = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        batch.add(jobs.embed(List.of(jobs.text())));
+                    }
+                    return count / run(stream, batch);
+                });
+                lastRatio = pair.ratio();
+                lastRate = pair.second();
+                table.row(load + "x", count, pair.first(), pair.second(), pair.ratio(), pair.range(),
+                        1000.0 / pair.second());
             }
             table.printTo(report);
             routeProfile(worker, "no-op worker");
@@ -428,6 +448,51 @@ public final class Benchmarks implements Callable<Integer> {
     }
 
     // --- helpers ---
+
+    /** One measurement of a comparison, in units per second. */
+    @FunctionalInterface
+    private interface Measure {
+        double perSecond() throws Exception;
+    }
+
+    /** Medians of both sides over the repeats, and the median, lowest and highest ratio second / first. */
+    private record Paired(double first, double second, double ratio, double lowest, double highest) {
+
+        String range() {
+            return String.format(Locale.ROOT, "%.2f-%.2f", lowest, highest);
+        }
+    }
+
+    /**
+     * Runs both sides {@link #repeat} times, alternating which goes first, so that the machine's drift from one
+     * minute to the next falls on both; the ratio of each round is taken before the medians.
+     */
+    private Paired paired(Measure first, Measure second) throws Exception {
+        List<Double> firsts = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        for (int round = 0; round < repeat; round++) {
+            double a;
+            double b;
+            if (round % 2 == 0) {
+                a = first.perSecond();
+                b = second.perSecond();
+            } else {
+                b = second.perSecond();
+                a = first.perSecond();
+            }
+            firsts.add(a);
+            seconds.add(b);
+            ratios.add(b / a);
+        }
+        return new Paired(Report.percentile(firsts, 50), Report.percentile(seconds, 50),
+                Report.percentile(ratios, 50), Report.percentile(ratios, 0), Report.percentile(ratios, 100));
+    }
+
+    private String repeatNote() {
+        return repeat == 1 ? "one round (--repeat 1): no spread is known."
+                : repeat + " rounds, alternating which side goes first; medians, and the range of the per-round ratio.";
+    }
 
     private Path recording(String name) throws java.io.IOException {
         Path file = Files.createTempFile("mm-bench-" + name + "-", ".jfr");

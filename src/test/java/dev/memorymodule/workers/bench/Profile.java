@@ -24,6 +24,9 @@ import jdk.jfr.consumer.RecordingFile;
 final class Profile {
 
     private static final Set<String> SAMPLE_EVENTS = Set.of("jdk.ExecutionSample", "jdk.NativeMethodSample");
+    private static final List<String> IDLE_PREFIXES = List.of("jdk.internal.misc.Unsafe.park",
+            "java.lang.Thread.sleep", "java.lang.Object.wait", "sun.nio.ch.", "java.net.SocketInputStream",
+            "java.net.PlainSocketImpl", "io.netty.channel.epoll.Native.epollWait", "java.io.FileInputStream.read");
 
     /** Parts of the worker by the package prefixes of their frames; the first match on a stack counts. */
     private static final Map<String, List<String>> PARTS = parts();
@@ -93,10 +96,9 @@ final class Profile {
         methods.printTo(report);
     }
 
+    /** A thread parked, sleeping or blocked in a native wait for I/O: sampled, but not using the CPU. */
     private static boolean isIdle(String method) {
-        return method.startsWith("jdk.internal.misc.Unsafe.park") || method.startsWith("java.lang.Thread.sleep")
-                || method.startsWith("sun.nio.ch.") || method.startsWith("java.lang.Object.wait")
-                || method.startsWith("sun.nio.ch.EPoll") || method.startsWith("java.net.SocketInputStream");
+        return IDLE_PREFIXES.stream().anyMatch(method::startsWith);
     }
 
     private static String name(RecordedMethod method) {
