@@ -47,14 +47,6 @@ final class BenchRig implements AutoCloseable {
         return connection;
     }
 
-    NatsServer nats() {
-        return nats;
-    }
-
-    PostgresDatabase database() {
-        return database;
-    }
-
     /** Starts the Neo4j server the store sections write to, once. */
     void ensureNeo4j() {
         if (neo4j == null) {
