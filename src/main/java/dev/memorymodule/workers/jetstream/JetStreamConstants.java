@@ -15,6 +15,13 @@ public final class JetStreamConstants {
     public static final String DELIVERY_COUNT = "JetStreamDeliveryCount";
     /** True when this delivery is the consumer's last one (delivery count reached max deliver). */
     public static final String LAST_DELIVERY = "JetStreamLastDelivery";
+    /**
+     * True when the delivery count is past max deliver: the last delivery was made but never settled (the worker
+     * holding it crashed, was killed or lost its connection), so the server delivered it again. A route should
+     * not run such a message again (it may be what brought the worker down) but report it; any failure of it is
+     * dead-lettered.
+     */
+    public static final String DELIVERIES_SPENT = "JetStreamDeliveriesSpent";
     /** Time the message was stored in the stream, epoch milliseconds. */
     public static final String PUBLISHED_AT = "JetStreamPublishedAt";
     /** Time this worker received the delivery, epoch milliseconds. */
@@ -46,6 +53,12 @@ public final class JetStreamConstants {
      * stored.
      */
     public static final String ORIGIN = "Mm-Origin";
+
+    /**
+     * Prefix of a dead letter's de-duplication id, followed by {@link #ORIGIN}'s value: one dead letter per job
+     * message, whether the consumer or a route's dead-letter channel stores it.
+     */
+    public static final String DEAD_LETTER_ID_PREFIX = "dlq:";
 
     /** NATS header the server uses for de-duplication. */
     public static final String NATS_MSG_ID = "Nats-Msg-Id";

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.memorymodule.workers.job.PermanentJobException;
+import dev.memorymodule.workers.job.TransientJobException;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -39,6 +40,9 @@ import org.slf4j.MDC;
  * asked through {@link JetStreamConstants#ACK_ACTION}), nak'ed with a backoff on a transient failure, and on a
  * permanent failure or its last delivery dead-lettered (when a subject is configured) and then terminated. While
  * an exchange runs, in-progress signals keep the server from redelivering the message to another worker.
+ * <p>
+ * The delivery budget ({@code maxDeliver}) is counted here; the server's consumer redelivers without limit, so a
+ * message whose last delivery was never settled comes back, marked {@link JetStreamConstants#DELIVERIES_SPENT}.
  */
 public class JetStreamConsumer extends DefaultConsumer {
 
@@ -149,7 +153,11 @@ public class JetStreamConsumer extends DefaultConsumer {
                 .ackPolicy(AckPolicy.Explicit)
                 .deliverPolicy(DeliverPolicy.All)
                 .ackWait(JetStreamEndpoint.duration(endpoint.getAckWait()))
-                .maxDeliver(endpoint.getMaxDeliver())
+                // the delivery budget is kept here, not by the server: a server that stops at max deliver never
+                // sends again a last delivery whose worker died before settling it, and the message would sit in
+                // the work queue for good with no outcome. Unlimited on the server, a delivery past the budget
+                // comes back marked spent, and the route reports it instead of running it again.
+                .maxDeliver(-1)
                 .maxAckPending(endpoint.getMaxAckPending());
         if (endpoint.getFilterSubject() != null && !endpoint.getFilterSubject().isBlank()) {
             config.filterSubject(endpoint.getFilterSubject());
@@ -245,6 +253,8 @@ public class JetStreamConsumer extends DefaultConsumer {
         in.setHeader(JetStreamConstants.ORIGIN, origin(message));
         in.setHeader(JetStreamConstants.DELIVERY_COUNT, meta.deliveredCount());
         in.setHeader(JetStreamConstants.LAST_DELIVERY, isLastDelivery(meta.deliveredCount()));
+        in.setHeader(JetStreamConstants.DELIVERIES_SPENT,
+                endpoint.getMaxDeliver() > 0 && meta.deliveredCount() > endpoint.getMaxDeliver());
         in.setHeader(JetStreamConstants.PUBLISHED_AT, meta.timestamp().toInstant().toEpochMilli());
         in.setHeader(JetStreamConstants.RECEIVED_AT, System.currentTimeMillis());
     }
@@ -267,7 +277,7 @@ public class JetStreamConsumer extends DefaultConsumer {
                         endpoint.getStream(), reason);
                 deadLetterThenTerminate(message, reason, delivered);
             } else {
-                Duration delay = backoff.delayFor(delivered);
+                Duration delay = redeliveryDelay(failure, delivered);
                 LOG.warn("Message {} of {} failed (delivery {}), redelivery in {}: {}",
                         message.metaData().streamSequence(), endpoint.getStream(), delivered, delay,
                         failure.toString());
@@ -280,6 +290,27 @@ public class JetStreamConsumer extends DefaultConsumer {
                     endpoint.getStream(), e.toString());
         }
         return false;
+    }
+
+    /**
+     * The backoff for this delivery count; but when the next delivery is the last one and the failure knows how long
+     * its cause lasts at most (another worker's claim on the job), no sooner than that, so the last delivery is not
+     * spent on a wait that was bound to fail.
+     */
+    private Duration redeliveryDelay(Throwable failure, long delivered) {
+        Duration delay = backoff.delayFor(delivered);
+        if (endpoint.getMaxDeliver() > 0 && delivered + 1 >= endpoint.getMaxDeliver()) {
+            for (Throwable t = failure; t != null; t = t.getCause()) {
+                if (t instanceof TransientJobException transientFailure) {
+                    Duration clears = transientFailure.clearsWithin().orElse(Duration.ZERO);
+                    if (clears.compareTo(delay) > 0) {
+                        delay = clears;
+                    }
+                    break;
+                }
+            }
+        }
+        return delay;
     }
 
     private boolean settleSuccess(Message message, Exchange exchange, long delivered) throws Exception {
@@ -373,7 +404,10 @@ public class JetStreamConsumer extends DefaultConsumer {
             headers.put(HEADER_DLQ_SUBJECT, message.getSubject());
             headers.put(HEADER_DLQ_DELIVERIES, Long.toString(delivered));
             try {
-                jetStream.publish(subject, headers, message.getData(), PublishOptions.builder().build());
+                // one dead letter per job message, as the routes' own dead letters: a worker that dies between
+                // this publish and the term has the message redelivered, and the copy it stores again is dropped
+                jetStream.publish(subject, headers, message.getData(), PublishOptions.builder()
+                        .messageId(JetStreamConstants.DEAD_LETTER_ID_PREFIX + origin(message)).build());
             } catch (Exception e) {
                 // without a dead letter the message must stay in the stream: give it back instead of terminating
                 LOG.error("Dead-letter publish to {} failed; message {} goes back to the stream: {}", subject,

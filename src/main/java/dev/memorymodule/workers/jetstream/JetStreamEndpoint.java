@@ -41,7 +41,9 @@ public class JetStreamEndpoint extends DefaultEndpoint {
               description = "Time the server waits for an ack before it redelivers; in-progress signals extend it")
     private String ackWait = "30s";
     @UriParam(label = "consumer", defaultValue = "5",
-              description = "Deliveries before a failing message is dead-lettered and terminated")
+              description = "Deliveries before a failing message is dead-lettered and terminated. Counted by this"
+                      + " consumer, not the server (whose consumer redelivers without limit), so a last delivery"
+                      + " whose worker died comes back, with JetStreamDeliveriesSpent set")
     private int maxDeliver = 5;
     @UriParam(label = "consumer", defaultValue = "1000",
               description = "Most unacknowledged messages the server hands to all workers of this consumer")

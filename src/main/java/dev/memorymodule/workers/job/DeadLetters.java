@@ -23,7 +23,7 @@ public class DeadLetters {
     public static final String HEADER_DELIVERIES = "Mm-Dlq-Deliveries";
     public static final String HEADER_JOB_ID = "Mm-Dlq-Job-Id";
     /** De-duplication id of a dead letter: this prefix and the job message it answers for. */
-    public static final String MSG_ID_PREFIX = "dlq:";
+    public static final String MSG_ID_PREFIX = JetStreamConstants.DEAD_LETTER_ID_PREFIX;
     /** A reason in a header is cut at this length; the event carries it whole. */
     private static final int MAX_HEADER_REASON = 2_000;
     private static final Set<String> JOB_TYPES = Set.of("embed", "retrieve", "summarize", "qdrant_upsert",

@@ -106,6 +106,22 @@ public class JobIntake {
         }
     }
 
+    /**
+     * Refuses to run a job whose deliveries are spent: its last delivery was made but never settled, because the
+     * worker running it crashed, was killed or lost its connection first. It may be the job itself that brought
+     * that worker down, so it is not run again here; it fails for good, with its dead letter to replay from.
+     * Called once the ledger has claimed the key, so a job that did complete before is acked as such instead.
+     */
+    public void refuseSpentDelivery(Exchange exchange) {
+        Message in = exchange.getIn();
+        if (Boolean.TRUE.equals(in.getHeader(JetStreamConstants.DELIVERIES_SPENT, Boolean.class))) {
+            long delivery = in.getHeader(JetStreamConstants.DELIVERY_COUNT, 0L, Long.class);
+            throw new PermanentJobException("delivery " + delivery + " is past the job's delivery budget: its last "
+                    + "delivery never finished (the worker running it stopped, crashed or lost its connection), "
+                    + "so it is not run again; find out why from that worker's log, then replay it from the DLQ");
+        }
+    }
+
     /** True when the job has a deadline and it has passed: the job must not run. */
     public boolean isExpired(Exchange exchange) {
         ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);

@@ -156,7 +156,7 @@ class JetStreamConsumerTest {
                 .put("Mm-Tenant", "acme")
                 .put(JetStreamConstants.NATS_MSG_ID, "job-1");
 
-        probe.publish(subject, headers, original);
+        long sequence = probe.publish(subject, headers, original);
 
         await().atMost(SETTLED).until(() -> probe.messageCount(deadLetterStream) == 1);
         MessageInfo deadLetter = probe.lastMessage(deadLetterStream, deadLetterSubject);
@@ -167,8 +167,9 @@ class JetStreamConsumerTest {
         assertThat(dlqHeaders.getFirst("Mm-Dlq-Subject")).isEqualTo(subject);
         assertThat(dlqHeaders.getFirst("Mm-Dlq-Deliveries")).isEqualTo("1");
         assertThat(dlqHeaders.getFirst("Mm-Tenant")).isEqualTo("acme");
-        // the id stays behind: the dead-letter stream must not drop a second dead letter of a re-published job
-        assertThat(dlqHeaders.containsKey(JetStreamConstants.NATS_MSG_ID)).isFalse();
+        // the publisher's id stays behind, or the dead-letter stream would drop a second dead letter of a
+        // re-published job; the dead letter's own id is the job message's, so storing it twice keeps one
+        assertThat(dlqHeaders.getFirst(JetStreamConstants.NATS_MSG_ID)).isEqualTo("dlq:" + stream + ":" + sequence);
 
         await().atMost(SETTLED).until(() -> probe.messageCount(stream) == 0);
         assertNoMoreDeliveries(route, 1, Duration.ofMillis(1_500));
@@ -190,7 +191,8 @@ class JetStreamConsumerTest {
         // carried over, the expectation would make the dead-letter stream refuse the dead letter
         await().atMost(SETTLED).until(() -> probe.messageCount(deadLetterStream) == 1);
         Headers dlqHeaders = probe.lastMessage(deadLetterStream, deadLetterSubject).getHeaders();
-        assertThat(dlqHeaders.keySet()).noneMatch(name -> name.startsWith("Nats-"));
+        assertThat(dlqHeaders.keySet()).filteredOn(name -> name.startsWith("Nats-"))
+                .containsExactly(JetStreamConstants.NATS_MSG_ID);
         assertThat(dlqHeaders.getFirst("Mm-Tenant")).isEqualTo("acme");
         await().atMost(SETTLED).until(() -> probe.messageCount(stream) == 0);
         assertThat(route.count()).isEqualTo(1);
@@ -217,6 +219,73 @@ class JetStreamConsumerTest {
 
         await().atMost(SETTLED).until(() -> probe.messageCount(stream) == 0);
         assertNoMoreDeliveries(route, 3, Duration.ofMillis(1_500));
+    }
+
+    @Test
+    void lastDeliveryThatNeverSettledComesBackMarkedSpent() throws Exception {
+        // the worker holding the last delivery dies with it: its connection goes, nothing is settled
+        RecordingProcessor route = new RecordingProcessor((exchange, delivery) -> {
+            if (delivery.count() < 3) {
+                throw new TransientJobException("store briefly away");
+            }
+            if (delivery.count() == 3) {
+                exchange.getContext().getComponent("jetstream", JetStreamComponent.class).connection().close();
+            }
+        });
+        String options = "ackWait=1s&maxDeliver=3&nakBackoff=100ms&deadLetterSubject=" + deadLetterSubject + FAST;
+        start(route, options);
+        start(route, options);
+
+        probe.publish(subject, bytes("crashes its worker"));
+
+        // the survivor gets it once more, told that the budget is spent, and settles it
+        await().atMost(SETTLED).until(() -> route.count() == 4);
+        await().atMost(SETTLED).until(() -> probe.messageCount(stream) == 0);
+        assertThat(route.deliveryCounts()).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(route.deliveries()).extracting(d -> d.headers().get(JetStreamConstants.DELIVERIES_SPENT))
+                .containsExactly(false, false, false, true);
+        assertThat(route.deliveries().get(3).last()).isTrue();
+        assertNoMoreDeliveries(route, 4, Duration.ofMillis(1_500));
+    }
+
+    @Test
+    void spentDeliveryThatFailsIsDeadLetteredNotRedelivered() throws Exception {
+        RecordingProcessor route = new RecordingProcessor((exchange, delivery) -> {
+            if (delivery.count() == 2) {
+                exchange.getContext().getComponent("jetstream", JetStreamComponent.class).connection().close();
+            }
+            throw new TransientJobException("still failing");
+        });
+        String options = "ackWait=1s&maxDeliver=2&nakBackoff=100ms&deadLetterSubject=" + deadLetterSubject + FAST;
+        start(route, options);
+        start(route, options);
+
+        probe.publish(subject, bytes("doomed twice"));
+
+        await().atMost(SETTLED).until(() -> probe.messageCount(deadLetterStream) == 1);
+        assertThat(probe.lastMessage(deadLetterStream, deadLetterSubject).getHeaders().getFirst("Mm-Dlq-Reason"))
+                .contains("gave up after 3 deliveries");
+        await().atMost(SETTLED).until(() -> probe.messageCount(stream) == 0);
+        assertNoMoreDeliveries(route, 3, Duration.ofMillis(1_500));
+    }
+
+    @Test
+    void failureThatClearsLaterPutsTheLastDeliveryPastIt() throws Exception {
+        long clearsMillis = 2_000;
+        RecordingProcessor route = new RecordingProcessor((exchange, delivery) -> {
+            if (delivery.count() < 3) {
+                throw new TransientJobException("key held by another job", Duration.ofMillis(clearsMillis));
+            }
+        });
+        start(route, "ackWait=5s&maxDeliver=3&nakBackoff=100ms" + FAST);
+
+        probe.publish(subject, bytes("waits for its twin"));
+
+        await().atMost(SETTLED).until(() -> probe.messageCount(stream) == 0);
+        assertThat(route.deliveryCounts()).containsExactly(1L, 2L, 3L);
+        // the first retry keeps the backoff; only the last delivery waits for the cause to clear
+        assertThat(route.gapMillis(1)).isBetween(100 - TIMER_SLACK_MILLIS, clearsMillis / 2);
+        assertThat(route.gapMillis(2)).isGreaterThanOrEqualTo(clearsMillis - TIMER_SLACK_MILLIS);
     }
 
     @Test

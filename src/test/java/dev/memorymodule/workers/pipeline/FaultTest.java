@@ -108,6 +108,43 @@ class FaultTest {
         }
     }
 
+    @Test
+    void lastDeliveryLostWithItsKilledWorkerEndsFailedAndDeadLetteredNotStuck() throws Exception {
+        Map<String, String> first = new HashMap<>(harness.workerProperties());
+        first.put("mm.db.url", harness.database().jdbcUrlVia(proxy.port()));
+        first.put("mm.worker.id", "worker-killed");
+        first.put("mm.consumer.ack-wait", "3s");
+        first.put("mm.consumer.max-deliver", "1");
+        first.put("mm.db.connection-timeout", "120s");
+        try (WorkerProcess doomed = WorkerProcess.start(first)) {
+            doomed.awaitStarted(Duration.ofSeconds(90));
+            ObjectNode job = PipelineTest.pgWriteJob("dies with its worker", "on its only delivery");
+            String jobId = job.path("job_id").asText();
+            client.watch(jobId);
+
+            // the only delivery the job has hangs on a stalled database in a worker that is then killed
+            proxy.freeze();
+            client.publish(bytes(job));
+            await().atMost(OUTCOME_WAIT).until(() -> writeConsumer().getNumAckPending() == 1);
+            doomed.kill();
+            harness.startWorker(Map.of("mm.worker.id", "worker-rescuer", "mm.consumer.ack-wait", "3s",
+                    "mm.consumer.max-deliver", "1"));
+
+            // delivered once more, past its budget: reported and dead-lettered, not run, not left in the stream
+            JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
+            assertThat(event).isNotNull();
+            assertThat(event.path("event").asText()).isEqualTo("failed");
+            assertThat(event.path("worker_id").asText()).isEqualTo("worker-rescuer");
+            assertThat(event.path("reason").asText()).contains("past the job's delivery budget");
+            assertThat(rows(job)).isZero();
+            assertThat(harness.deadLetters()).hasSize(1);
+            await().atMost(OUTCOME_WAIT).until(() -> writeConsumer().getNumAckPending() == 0
+                    && writeConsumer().getNumPending() == 0);
+            assertThat(harness.connection().jetStreamManagement().getStreamInfo("MM_WRITE").getStreamState()
+                    .getMsgCount()).isZero();
+        }
+    }
+
     private ConsumerInfo writeConsumer() throws Exception {
         return harness.connection().jetStreamManagement().getConsumerInfo("MM_WRITE", "cpu-write");
     }
