@@ -5,6 +5,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -22,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * Unlike a plain set of seen keys, a key is first <em>claimed</em> for the job that runs it and only marked
  * completed once the job's outcome is durable. A worker that dies while holding a job leaves a claim behind;
  * the claim gives way when JetStream redelivers the same job (a higher delivery count proves the first holder
- * lost it) or when its lease runs out. Another job with the same key that arrives while the claim is live is
- * neither run nor reported as a duplicate: it fails transiently and is tried again later. A completion outlasts a
- * database that is away at that moment: it is tried again for as long as the claim's lease holds.
+ * lost it) or when its lease runs out; a live worker renews the leases of the jobs it runs. Another job with the
+ * same key that arrives while the claim is live is neither run nor reported as a duplicate: it fails transiently,
+ * naming when the lease runs out, and is tried again later. A completion outlasts a database that is away at that
+ * moment: it is tried again for as long as the claim's lease holds.
  * <p>
  * Outcomes: {@code add} true means run the job; false means the key completed before (a duplicate, with the
  * original job id in {@link #DUPLICATE_OF}).
@@ -35,6 +43,8 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
     public static final String DUPLICATE_OF = "mm.duplicateOf";
 
     private static final Logger LOG = LoggerFactory.getLogger(JobLedger.class);
+    /** A retry waiting for another claim's lease to run out comes this much after it. */
+    private static final Duration LEASE_SLACK = Duration.ofSeconds(1);
     /** Pauses between attempts to record a completion while the database is away: doubling, up to the most. */
     private static final Duration FIRST_COMPLETION_PAUSE = Duration.ofMillis(250);
     private static final Duration MOST_COMPLETION_PAUSE = Duration.ofSeconds(2);
@@ -48,16 +58,27 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
              WHERE l.status = 'running'
                AND (l.lease_until < now() OR (l.job_id = EXCLUDED.job_id AND l.delivery < EXCLUDED.delivery))
             RETURNING status""";
-    private static final String CURRENT = "SELECT status, job_id, owner FROM job_ledger WHERE idempotency_key = ?";
+    private static final String CURRENT = """
+            SELECT status, job_id, owner, greatest(extract(epoch FROM lease_until - now()), 0) AS lease_left
+              FROM job_ledger WHERE idempotency_key = ?""";
     private static final String COMPLETE = """
             UPDATE job_ledger SET status = 'completed', completed_at = now()
              WHERE idempotency_key = ? AND job_id = ? AND status = 'running'""";
+    private static final String RENEW = """
+            UPDATE job_ledger AS l SET lease_until = now() + make_interval(secs => ?)
+              FROM unnest(?::text[], ?::text[]) AS h(idempotency_key, job_id)
+             WHERE l.idempotency_key = h.idempotency_key AND l.job_id = h.job_id AND l.owner = ?
+               AND l.status = 'running'
+            RETURNING l.idempotency_key""";
     private static final String RELEASE = """
             DELETE FROM job_ledger WHERE idempotency_key = ? AND job_id = ? AND owner = ? AND status = 'running'""";
 
     private final DataSource dataSource;
     private final String owner;
     private final Duration lease;
+    /** The keys this worker has claimed for jobs still running, with their job ids: their leases are renewed. */
+    private final Map<String, String> held = new ConcurrentHashMap<>();
+    private ScheduledExecutorService renewer;
 
     /**
      * @param dataSource the shared database
@@ -69,6 +90,66 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
         this.dataSource = dataSource;
         this.owner = owner;
         this.lease = lease;
+    }
+
+    /**
+     * Renews, every third of the lease, the claims of the jobs this worker is running, so a job that runs longer
+     * than the lease keeps its key: another job with the same key waits for it instead of running alongside it.
+     * A worker that dies stops renewing, and its claims run out within one lease.
+     */
+    @Override
+    protected void doStart() {
+        long period = Math.max(1, lease.toMillis() / 3);
+        renewer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "job-ledger-lease");
+            thread.setDaemon(true);
+            return thread;
+        });
+        renewer.scheduleWithFixedDelay(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void doStop() {
+        if (renewer != null) {
+            renewer.shutdownNow();
+            renewer = null;
+        }
+    }
+
+    /** Extends the lease of every claim in {@link #held}; the ones no longer this worker's are forgotten. */
+    void renewLeases() {
+        if (held.isEmpty()) {
+            return;
+        }
+        Map<String, String> snapshot = Map.copyOf(held);
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement renew = connection.prepareStatement(RENEW)) {
+            renew.setDouble(1, lease.toMillis() / 1000.0);
+            renew.setArray(2, connection.createArrayOf("text", snapshot.keySet().toArray()));
+            renew.setArray(3, connection.createArrayOf("text",
+                    snapshot.keySet().stream().map(snapshot::get).toArray()));
+            renew.setString(4, owner);
+            Set<String> renewed = new HashSet<>();
+            try (ResultSet rows = renew.executeQuery()) {
+                while (rows.next()) {
+                    renewed.add(rows.getString(1));
+                }
+            }
+            // taken over by a redelivery elsewhere, or settled meanwhile: not this worker's to renew
+            snapshot.forEach((key, jobId) -> {
+                if (!renewed.contains(key)) {
+                    held.remove(key, jobId);
+                }
+            });
+        } catch (SQLException | RuntimeException e) {
+            // the next round tries again; a lease that runs out meanwhile only lets a duplicate job run sooner
+            LOG.warn("Could not renew the leases of {} running job(s): {}", snapshot.size(), e.toString());
+        }
+    }
+
+    /** How many claims this worker is renewing now. */
+    int heldCount() {
+        return held.size();
     }
 
     @Override
@@ -84,6 +165,7 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
                 claim.setDouble(5, lease.toMillis() / 1000.0);
                 try (ResultSet rows = claim.executeQuery()) {
                     if (rows.next()) {
+                        held.put(key, jobId);
                         return true;
                     }
                 }
@@ -99,8 +181,11 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
                         exchange.setProperty(DUPLICATE_OF, rows.getString("job_id"));
                         return false;
                     }
+                    // the holder completes, fails or is redelivered, and at the latest its lease runs out
+                    Duration leaseLeft = Duration.ofMillis(Math.round(rows.getDouble("lease_left") * 1000));
                     throw new TransientJobException("idempotency key " + key + " is held by job "
-                            + rows.getString("job_id") + " on worker " + rows.getString("owner") + "; retry later");
+                            + rows.getString("job_id") + " on worker " + rows.getString("owner") + "; retry later",
+                            leaseLeft.plus(LEASE_SLACK));
                 }
             }
         } catch (SQLException e) {
@@ -110,6 +195,7 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean confirm(Exchange exchange, String key) {
+        held.remove(key);
         if (!JobOutcome.COMPLETED.equals(exchange.getProperty(JobOutcome.PROPERTY))) {
             // a dead-lettered job did not complete: free the key so a replay runs it
             return remove(exchange, key);
@@ -167,6 +253,7 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean remove(Exchange exchange, String key) {
+        held.remove(key);
         return update(RELEASE, key, jobId(exchange), owner);
     }
 

@@ -82,6 +82,60 @@ class JobLedgerTest {
     }
 
     @Test
+    void aHeldKeyTellsWhenItsLeaseRunsOutAtTheLatest() {
+        assertThat(ledger("w1", Duration.ofSeconds(30)).add(delivery("JOB-H1", 1), "k-held")).isTrue();
+
+        assertThatThrownBy(() -> ledger("w2", Duration.ofSeconds(30)).add(delivery("JOB-H2", 1), "k-held"))
+                .isInstanceOfSatisfying(TransientJobException.class, e -> assertThat(e.clearsWithin())
+                        .hasValueSatisfying(left -> assertThat(left).isBetween(Duration.ofSeconds(25),
+                                Duration.ofSeconds(32))));
+    }
+
+    @Test
+    void aRunningJobKeepsItsKeyPastTheLeaseWhileItsWorkerRenewsIt() throws Exception {
+        JobLedger running = ledger("w1", Duration.ofMillis(600));
+        running.start();
+        try {
+            Exchange job = delivery("JOB-R1", 1);
+            assertThat(running.add(job, "k-renewed")).isTrue();
+            // three leases long: without renewal another job would have taken the key twice over by now
+            Thread.sleep(1_800);
+            assertThatThrownBy(() -> ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-R2", 1), "k-renewed"))
+                    .isInstanceOf(TransientJobException.class).hasMessageContaining("JOB-R1");
+
+            job.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+            assertThat(running.confirm(job, "k-renewed")).isTrue();
+            assertThat(running.heldCount()).isZero();
+        } finally {
+            running.stop();
+        }
+    }
+
+    @Test
+    void aClaimTakenOverByARedeliveryElsewhereIsNoLongerRenewed() {
+        JobLedger lost = ledger("lost-connection", Duration.ofMinutes(1));
+        assertThat(lost.add(delivery("JOB-T1", 1), "k-moved")).isTrue();
+        assertThat(ledger("rescuer", Duration.ofMinutes(1)).add(delivery("JOB-T1", 2), "k-moved")).isTrue();
+
+        lost.renewLeases();
+
+        assertThat(lost.heldCount()).isZero();
+        assertThat(database.count("SELECT count(*) FROM job_ledger WHERE idempotency_key = 'k-moved' "
+                + "AND owner = 'rescuer'")).isEqualTo(1);
+    }
+
+    @Test
+    void aStoppedWorkersClaimRunsOutWithinOneLease() throws Exception {
+        JobLedger stopped = ledger("w1", Duration.ofMillis(600));
+        stopped.start();
+        assertThat(stopped.add(delivery("JOB-S1", 1), "k-stopped")).isTrue();
+        stopped.stop();
+        Thread.sleep(900);
+
+        assertThat(ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-S2", 1), "k-stopped")).isTrue();
+    }
+
+    @Test
     void redeliveryOfTheSameJobTakesOverTheClaimOfAWorkerThatDied() {
         assertThat(ledger("dead", Duration.ofMinutes(10)).add(delivery("JOB-C1", 1), "k-takeover")).isTrue();
 
