@@ -71,14 +71,7 @@ class FaultTest {
 
     @Test
     void jobHeldByAKilledWorkerIsCompletedOnceByAnother() throws Exception {
-        Map<String, String> first = new HashMap<>(harness.workerProperties());
-        first.put("mm.db.url", harness.database().jdbcUrlVia(proxy.port()));
-        first.put("mm.worker.id", "worker-killed");
-        first.put("mm.consumer.ack-wait", "3s");
-        // a stalled database makes this worker wait for a connection, holding the job, until it is killed
-        first.put("mm.db.connection-timeout", "120s");
-        try (WorkerProcess doomed = WorkerProcess.start(first)) {
-            doomed.awaitStarted(Duration.ofSeconds(90));
+        try (WorkerProcess doomed = startDoomedWorker(Map.of())) {
             ObjectNode job = PipelineTest.pgWriteJob("survives a crash", "exactly once");
             String jobId = job.path("job_id").asText();
             client.watch(jobId);
@@ -110,14 +103,7 @@ class FaultTest {
 
     @Test
     void lastDeliveryLostWithItsKilledWorkerEndsFailedAndDeadLetteredNotStuck() throws Exception {
-        Map<String, String> first = new HashMap<>(harness.workerProperties());
-        first.put("mm.db.url", harness.database().jdbcUrlVia(proxy.port()));
-        first.put("mm.worker.id", "worker-killed");
-        first.put("mm.consumer.ack-wait", "3s");
-        first.put("mm.consumer.max-deliver", "1");
-        first.put("mm.db.connection-timeout", "120s");
-        try (WorkerProcess doomed = WorkerProcess.start(first)) {
-            doomed.awaitStarted(Duration.ofSeconds(90));
+        try (WorkerProcess doomed = startDoomedWorker(Map.of("mm.consumer.max-deliver", "1"))) {
             ObjectNode job = PipelineTest.pgWriteJob("dies with its worker", "on its only delivery");
             String jobId = job.path("job_id").asText();
             client.watch(jobId);
@@ -143,6 +129,27 @@ class FaultTest {
             assertThat(harness.connection().jetStreamManagement().getStreamInfo("MM_WRITE").getStreamState()
                     .getMsgCount()).isZero();
         }
+    }
+
+    /**
+     * A worker in a process of its own whose database goes through the proxy, so that a frozen proxy makes it wait
+     * for a connection, holding its job, until it is killed.
+     */
+    private WorkerProcess startDoomedWorker(Map<String, String> extra) throws Exception {
+        Map<String, String> properties = new HashMap<>(harness.workerProperties());
+        properties.put("mm.db.url", harness.database().jdbcUrlVia(proxy.port()));
+        properties.put("mm.worker.id", "worker-killed");
+        properties.put("mm.consumer.ack-wait", "3s");
+        properties.put("mm.db.connection-timeout", "120s");
+        properties.putAll(extra);
+        WorkerProcess worker = WorkerProcess.start(properties);
+        try {
+            worker.awaitStarted(Duration.ofSeconds(90));
+        } catch (Exception | AssertionError e) {
+            worker.close();
+            throw e;
+        }
+        return worker;
     }
 
     private ConsumerInfo writeConsumer() throws Exception {
