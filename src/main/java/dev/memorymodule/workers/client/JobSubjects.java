@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Where a job is published. The subject carries what consumers filter on, so the server does the capability
  * routing: {@code mm.<lane>.<type>.<trust zone>.<gpu|cpu>}, where the lane is {@code write} for store writes and
- * the job's priority otherwise. The {@code Nats-Msg-Id} is the idempotency key, so the server drops a re-publish
- * inside its duplicate window.
+ * the job's priority otherwise. The {@code Nats-Msg-Id} is the idempotency key within its org, so the server drops
+ * a re-publish inside its duplicate window.
  */
 public final class JobSubjects {
 
@@ -36,10 +36,20 @@ public final class JobSubjects {
         return "mm." + lane + "." + type + "." + zone + "." + device;
     }
 
-    /** The de-duplication id for the server: the idempotency key, or null when the job has none. */
+    /**
+     * The de-duplication id for the server: {@code <org_id>:<idempotency_key>}, or null when the job has no key.
+     * The key alone would do for one publisher, but keys are unique within an org only, and the server's window is
+     * shared by every org: two orgs using the same key inside it would have the second org's job dropped. A job
+     * without an org id is invalid and gets the key alone; the worker dead-letters it either way.
+     */
     public static String msgId(JsonNode job) {
         JsonNode key = job.path("idempotency_key");
-        return key.isTextual() && !key.asText().isBlank() ? key.asText() : null;
+        if (!key.isTextual() || key.asText().isBlank()) {
+            return null;
+        }
+        JsonNode org = job.path("tenant").path("org_id");
+        return org.isTextual() && !org.asText().isBlank()
+                ? org.asText().toLowerCase(Locale.ROOT) + ":" + key.asText() : key.asText();
     }
 
     // a token that is not a plain word (a hostile or broken job) must not change the subject's shape

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The idempotency repository of the job lifecycle, in PostgreSQL so that every worker of the fleet shares it and
  * it outlives restarts and the server's de-duplication window.
+ * <p>
+ * Keys are unique within an org ({@code tenant.org_id}): two orgs may use the same key without meeting.
  * <p>
  * Unlike a plain set of seen keys, a key is first <em>claimed</em> for the job that runs it and only marked
  * completed once the job's outcome is durable. A worker that dies while holding a job leaves a claim behind;
@@ -50,9 +53,9 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
     private static final Duration MOST_COMPLETION_PAUSE = Duration.ofSeconds(2);
 
     private static final String CLAIM = """
-            INSERT INTO job_ledger AS l (idempotency_key, job_id, status, owner, delivery, lease_until)
-            VALUES (?, ?, 'running', ?, ?, now() + make_interval(secs => ?))
-            ON CONFLICT (idempotency_key) DO UPDATE
+            INSERT INTO job_ledger AS l (org_id, idempotency_key, job_id, status, owner, delivery, lease_until)
+            VALUES (?, ?, ?, 'running', ?, ?, now() + make_interval(secs => ?))
+            ON CONFLICT (org_id, idempotency_key) DO UPDATE
                SET job_id = EXCLUDED.job_id, owner = EXCLUDED.owner, delivery = EXCLUDED.delivery,
                    lease_until = EXCLUDED.lease_until
              WHERE l.status = 'running'
@@ -60,24 +63,25 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
             RETURNING status""";
     private static final String CURRENT = """
             SELECT status, job_id, owner, greatest(extract(epoch FROM lease_until - now()), 0) AS lease_left
-              FROM job_ledger WHERE idempotency_key = ?""";
+              FROM job_ledger WHERE org_id = ? AND idempotency_key = ?""";
     private static final String COMPLETE = """
             UPDATE job_ledger SET status = 'completed', completed_at = now()
-             WHERE idempotency_key = ? AND job_id = ? AND status = 'running'""";
+             WHERE org_id = ? AND idempotency_key = ? AND job_id = ? AND status = 'running'""";
     private static final String RENEW = """
             UPDATE job_ledger AS l SET lease_until = now() + make_interval(secs => ?)
-              FROM unnest(?::text[], ?::text[]) AS h(idempotency_key, job_id)
-             WHERE l.idempotency_key = h.idempotency_key AND l.job_id = h.job_id AND l.owner = ?
-               AND l.status = 'running'
-            RETURNING l.idempotency_key""";
+              FROM unnest(?::text[], ?::text[], ?::text[]) AS h(org_id, idempotency_key, job_id)
+             WHERE l.org_id = h.org_id AND l.idempotency_key = h.idempotency_key AND l.job_id = h.job_id
+               AND l.owner = ? AND l.status = 'running'
+            RETURNING l.org_id, l.idempotency_key""";
     private static final String RELEASE = """
-            DELETE FROM job_ledger WHERE idempotency_key = ? AND job_id = ? AND owner = ? AND status = 'running'""";
+            DELETE FROM job_ledger
+             WHERE org_id = ? AND idempotency_key = ? AND job_id = ? AND owner = ? AND status = 'running'""";
 
     private final DataSource dataSource;
     private final String owner;
     private final Duration lease;
     /** The keys this worker has claimed for jobs still running, with their job ids: their leases are renewed. */
-    private final Map<String, String> held = new ConcurrentHashMap<>();
+    private final Map<OrgKey, String> held = new ConcurrentHashMap<>();
     private ScheduledExecutorService renewer;
 
     /**
@@ -121,26 +125,28 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
         if (held.isEmpty()) {
             return;
         }
-        Map<String, String> snapshot = Map.copyOf(held);
+        List<Map.Entry<OrgKey, String>> snapshot = List.copyOf(held.entrySet());
         try (Connection connection = dataSource.getConnection();
              PreparedStatement renew = connection.prepareStatement(RENEW)) {
             renew.setDouble(1, lease.toMillis() / 1000.0);
-            renew.setArray(2, connection.createArrayOf("text", snapshot.keySet().toArray()));
+            renew.setArray(2, connection.createArrayOf("text",
+                    snapshot.stream().map(e -> e.getKey().orgId()).toArray()));
             renew.setArray(3, connection.createArrayOf("text",
-                    snapshot.keySet().stream().map(snapshot::get).toArray()));
-            renew.setString(4, owner);
-            Set<String> renewed = new HashSet<>();
+                    snapshot.stream().map(e -> e.getKey().key()).toArray()));
+            renew.setArray(4, connection.createArrayOf("text", snapshot.stream().map(Map.Entry::getValue).toArray()));
+            renew.setString(5, owner);
+            Set<OrgKey> renewed = new HashSet<>();
             try (ResultSet rows = renew.executeQuery()) {
                 while (rows.next()) {
-                    renewed.add(rows.getString(1));
+                    renewed.add(new OrgKey(rows.getString(1), rows.getString(2)));
                 }
             }
             // taken over by a redelivery elsewhere, or settled meanwhile: not this worker's to renew
-            snapshot.forEach((key, jobId) -> {
-                if (!renewed.contains(key)) {
-                    held.remove(key, jobId);
+            for (Map.Entry<OrgKey, String> claim : snapshot) {
+                if (!renewed.contains(claim.getKey())) {
+                    held.remove(claim.getKey(), claim.getValue());
                 }
-            });
+            }
         } catch (SQLException | RuntimeException e) {
             // the next round tries again; a lease that runs out meanwhile only lets a duplicate job run sooner
             LOG.warn("Could not renew the leases of {} running job(s): {}", snapshot.size(), e.toString());
@@ -154,24 +160,27 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean add(Exchange exchange, String key) {
+        OrgKey claimed = OrgKey.of(exchange, key);
         String jobId = jobId(exchange);
         long delivery = exchange.getIn().getHeader(JetStreamConstants.DELIVERY_COUNT, 1L, Long.class);
         try (Connection connection = dataSource.getConnection()) {
             try (PreparedStatement claim = connection.prepareStatement(CLAIM)) {
-                claim.setString(1, key);
-                claim.setString(2, jobId);
-                claim.setString(3, owner);
-                claim.setLong(4, delivery);
-                claim.setDouble(5, lease.toMillis() / 1000.0);
+                claim.setString(1, claimed.orgId());
+                claim.setString(2, key);
+                claim.setString(3, jobId);
+                claim.setString(4, owner);
+                claim.setLong(5, delivery);
+                claim.setDouble(6, lease.toMillis() / 1000.0);
                 try (ResultSet rows = claim.executeQuery()) {
                     if (rows.next()) {
-                        held.put(key, jobId);
+                        held.put(claimed, jobId);
                         return true;
                     }
                 }
             }
             try (PreparedStatement current = connection.prepareStatement(CURRENT)) {
-                current.setString(1, key);
+                current.setString(1, claimed.orgId());
+                current.setString(2, key);
                 try (ResultSet rows = current.executeQuery()) {
                     if (!rows.next()) {
                         // released between the two statements: let the redelivery claim it
@@ -195,12 +204,13 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean confirm(Exchange exchange, String key) {
-        held.remove(key);
+        OrgKey claimed = OrgKey.of(exchange, key);
+        held.remove(claimed);
         if (!JobOutcome.COMPLETED.equals(exchange.getProperty(JobOutcome.PROPERTY))) {
             // a dead-lettered job did not complete: free the key so a replay runs it
             return remove(exchange, key);
         }
-        return recordCompletion(key, jobId(exchange));
+        return recordCompletion(claimed, jobId(exchange));
     }
 
     /**
@@ -211,7 +221,7 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
      * worker (its in-progress signals go on), for as long as the claim holds against other jobs: the lease. Past
      * it another job may take the key anyway, and this gives up, as before, with the failure.
      */
-    private boolean recordCompletion(String key, String jobId) {
+    private boolean recordCompletion(OrgKey key, String jobId) {
         long giveUpAt = System.nanoTime() + lease.toNanos();
         Duration pause = FIRST_COMPLETION_PAUSE;
         for (int attempt = 1; ; attempt++) {
@@ -253,17 +263,19 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean remove(Exchange exchange, String key) {
-        held.remove(key);
-        return update(RELEASE, key, jobId(exchange), owner);
+        OrgKey claimed = OrgKey.of(exchange, key);
+        held.remove(claimed);
+        return update(RELEASE, claimed, jobId(exchange), owner);
     }
 
-    private boolean update(String sql, String key, String jobId, String ownerOrNull) {
+    private boolean update(String sql, OrgKey key, String jobId, String ownerOrNull) {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, key);
-            statement.setString(2, jobId);
+            statement.setString(1, key.orgId());
+            statement.setString(2, key.key());
+            statement.setString(3, jobId);
             if (ownerOrNull != null) {
-                statement.setString(3, ownerOrNull);
+                statement.setString(4, ownerOrNull);
             }
             return statement.executeUpdate() == 1;
         } catch (SQLException e) {
@@ -273,7 +285,17 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean contains(Exchange exchange, String key) {
-        return contains(key);
+        OrgKey wanted = OrgKey.of(exchange, key);
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(CURRENT)) {
+            statement.setString(1, wanted.orgId());
+            statement.setString(2, key);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() && "completed".equals(rows.getString("status"));
+            }
+        } catch (SQLException e) {
+            throw new TransientJobException("idempotency ledger unavailable: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -283,15 +305,7 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean contains(String key) {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(CURRENT)) {
-            statement.setString(1, key);
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() && "completed".equals(rows.getString("status"));
-            }
-        } catch (SQLException e) {
-            throw new TransientJobException("idempotency ledger unavailable: " + e.getMessage(), e);
-        }
+        throw new UnsupportedOperationException("a key is unique within its org only: use contains(exchange, key)");
     }
 
     @Override
@@ -308,6 +322,18 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
     public void clear() {
         throw new UnsupportedOperationException("the job ledger is shared by the fleet and is never cleared "
                 + "from one worker");
+    }
+
+    /** An idempotency key within its org: publishers of different orgs choose their keys apart. */
+    record OrgKey(String orgId, String key) {
+
+        static OrgKey of(Exchange exchange, String key) {
+            String orgId = exchange.getIn().getHeader(JobHeaders.ORG_ID, String.class);
+            if (orgId == null || orgId.isBlank()) {
+                throw new IllegalStateException("no " + JobHeaders.ORG_ID + " header: the job was not validated");
+            }
+            return new OrgKey(orgId, key);
+        }
     }
 
     private static String jobId(Exchange exchange) {

@@ -29,6 +29,9 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobLedgerTest {
 
+    private static final String ORG_A = "550e8400-e29b-41d4-a716-446655440000";
+    private static final String ORG_B = "111e8400-e29b-41d4-a716-446655440000";
+
     private PostgresDatabase database;
     private HikariDataSource dataSource;
     private CamelContext camel;
@@ -48,7 +51,12 @@ class JobLedgerTest {
     }
 
     private Exchange delivery(String jobId, long deliveryCount) {
+        return delivery(ORG_A, jobId, deliveryCount);
+    }
+
+    private Exchange delivery(String orgId, String jobId, long deliveryCount) {
         Exchange exchange = new DefaultExchange(camel);
+        exchange.getIn().setHeader(JobHeaders.ORG_ID, orgId);
         exchange.getIn().setHeader(JobHeaders.JOB_ID, jobId);
         exchange.getIn().setHeader(JetStreamConstants.DELIVERY_COUNT, deliveryCount);
         return exchange;
@@ -69,7 +77,38 @@ class JobLedgerTest {
         Exchange again = delivery("JOB-A2", 1);
         assertThat(ledger.add(again, "k-dup")).isFalse();
         assertThat(again.getProperty(JobLedger.DUPLICATE_OF)).isEqualTo("JOB-A1");
-        assertThat(ledger.contains("k-dup")).isTrue();
+        assertThat(ledger.contains(delivery("JOB-A3", 1), "k-dup")).isTrue();
+    }
+
+    @Test
+    void theSameKeyInTwoOrgsIsTwoKeysAndNeitherNamesTheOthersJob() {
+        JobLedger ledger = ledger("w1", Duration.ofMinutes(1));
+        Exchange orgA = delivery(ORG_A, "JOB-O1", 1);
+        assertThat(ledger.add(orgA, "k-shared")).isTrue();
+        orgA.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+        assertThat(ledger.confirm(orgA, "k-shared")).isTrue();
+
+        // org B's job of the same key runs: it is neither a duplicate of org A's nor held by it
+        Exchange orgB = delivery(ORG_B, "JOB-O2", 1);
+        assertThat(ledger.add(orgB, "k-shared")).isTrue();
+        assertThat(orgB.getProperty(JobLedger.DUPLICATE_OF)).isNull();
+        assertThat(ledger.contains(delivery(ORG_B, "JOB-O3", 1), "k-shared")).isFalse();
+        orgB.setProperty(JobOutcome.PROPERTY, JobOutcome.COMPLETED);
+        assertThat(ledger.confirm(orgB, "k-shared")).isTrue();
+
+        Exchange againB = delivery(ORG_B, "JOB-O4", 1);
+        assertThat(ledger.add(againB, "k-shared")).isFalse();
+        assertThat(againB.getProperty(JobLedger.DUPLICATE_OF)).isEqualTo("JOB-O2");
+        assertThat(database.count("SELECT count(*) FROM job_ledger WHERE idempotency_key = 'k-shared' "
+                + "AND status = 'completed'")).isEqualTo(2);
+    }
+
+    @Test
+    void aJobWithoutItsOrgIsRefusedByTheLedger() {
+        Exchange noOrg = delivery("JOB-N1", 1);
+        noOrg.getIn().removeHeader(JobHeaders.ORG_ID);
+        assertThatThrownBy(() -> ledger("w1", Duration.ofMinutes(1)).add(noOrg, "k-no-org"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(JobHeaders.ORG_ID);
     }
 
     @Test
@@ -78,7 +117,7 @@ class JobLedgerTest {
 
         assertThatThrownBy(() -> ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-B2", 1), "k-live"))
                 .isInstanceOf(TransientJobException.class).hasMessageContaining("JOB-B1").hasMessageContaining("w1");
-        assertThat(ledger("w2", Duration.ofMinutes(1)).contains("k-live")).isFalse();
+        assertThat(ledger("w2", Duration.ofMinutes(1)).contains(delivery("JOB-B3", 1), "k-live")).isFalse();
     }
 
     @Test
@@ -165,7 +204,7 @@ class JobLedgerTest {
         failed.setProperty(JobOutcome.PROPERTY, JobOutcome.FAILED);
         ledger.confirm(failed, "k-failed");
 
-        assertThat(ledger.contains("k-failed")).isFalse();
+        assertThat(ledger.contains(delivery("JOB-E2", 1), "k-failed")).isFalse();
         assertThat(ledger.add(delivery("JOB-E1", 1), "k-failed")).isTrue();
     }
 

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -107,9 +108,9 @@ class HealthAndMetricsTest {
         ObjectNode job = embedJob("wait for the key");
         String key = job.path("idempotency_key").asText();
         // another job holds the idempotency key: each delivery fails transiently and is redelivered
-        harness.database().update("INSERT INTO job_ledger (idempotency_key, job_id, status, owner, delivery, "
-                + "lease_until) VALUES (?, '01JB2C3D4E5F6G7H8J9K0M1N2Z', 'running', 'elsewhere', 1, "
-                + "now() + interval '1 hour')", key);
+        harness.database().update("INSERT INTO job_ledger (org_id, idempotency_key, job_id, status, owner, "
+                + "delivery, lease_until) VALUES (?, ?, '01JB2C3D4E5F6G7H8J9K0M1N2Z', 'running', 'elsewhere', 1, "
+                + "now() + interval '1 hour')", orgOf(job), key);
         double before = http.metrics().sum("mm_redeliveries_total", "durable", ONLINE);
 
         String jobId = job.path("job_id").asText();
@@ -134,8 +135,8 @@ class HealthAndMetricsTest {
         ObjectNode job = embedJob("held while the ledger row is locked");
         String key = job.path("idempotency_key").asText();
         String jobId = job.path("job_id").asText();
-        harness.database().update("INSERT INTO job_ledger (idempotency_key, job_id, status, owner, delivery, "
-                + "lease_until) VALUES (?, ?, 'running', 'nobody', 0, now())", key, jobId);
+        harness.database().update("INSERT INTO job_ledger (org_id, idempotency_key, job_id, status, owner, "
+                + "delivery, lease_until) VALUES (?, ?, ?, 'running', 'nobody', 0, now())", orgOf(job), key, jobId);
         assertThat(http.metrics().sum("mm_jobs_in_flight", "durable", ONLINE)).isZero();
 
         try (Connection lock = harness.database().connect()) {
@@ -234,5 +235,9 @@ class HealthAndMetricsTest {
         input.put("model", "custom");
         input.putArray("text").add(text);
         return job;
+    }
+
+    private static String orgOf(ObjectNode job) {
+        return job.path("tenant").path("org_id").asText().toLowerCase(Locale.ROOT);
     }
 }

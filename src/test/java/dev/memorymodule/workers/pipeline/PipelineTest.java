@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -242,6 +243,26 @@ class PipelineTest {
         assertThat(event.path("event").asText()).isEqualTo("duplicate");
         assertThat(event.path("duplicate_of").asText()).isEqualTo(firstId);
         assertThat(rowsOfKey(job.path("idempotency_key").asText())).isEqualTo(1);
+    }
+
+    @Test
+    void twoOrgsUsingTheSameKeyEachGetTheirOwnWrite() throws Exception {
+        ObjectNode orgA = pgWriteJob("org A's memory");
+        ObjectNode orgB = pgWriteJob("org B's memory");
+        orgB.put("idempotency_key", orgA.path("idempotency_key").asText());
+        ((ObjectNode) orgB.path("tenant")).put("org_id", "111e8400-e29b-41d4-a716-446655440000");
+        String key = orgA.path("idempotency_key").asText();
+        String orgAJob = orgA.path("job_id").asText();
+
+        assertThat(runToOutcome(bytes(orgA)).path("event").asText()).isEqualTo("completed");
+        // published as the client publishes it, inside the server's duplicate window of org A's job
+        JsonNode event = runToOutcome(bytes(orgB));
+
+        assertThat(event.path("event").asText()).isEqualTo("completed");
+        assertThat(event.toString()).doesNotContain(orgAJob);
+        assertThat(harness.database().count("SELECT count(*) FROM memories WHERE idempotency_key = ? AND org_id = ?",
+                key, UUID.fromString("111e8400-e29b-41d4-a716-446655440000"))).isEqualTo(1);
+        assertThat(rowsOfKey(key)).isEqualTo(2);
     }
 
     @Test
