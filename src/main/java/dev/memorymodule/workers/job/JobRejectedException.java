@@ -16,10 +16,32 @@ public class JobRejectedException extends PermanentJobException {
     public static final int MAX_LISTED = 100;
 
     private final List<Violation> violations;
+    private final String jobId;
+    private final String traceId;
 
     public JobRejectedException(List<Violation> violations) {
+        this(violations, null, null);
+    }
+
+    /**
+     * @param jobId   the payload's job id where it is safe to log, else null
+     * @param traceId the payload's trace id where it is safe to log, else null
+     */
+    public JobRejectedException(List<Violation> violations, String jobId, String traceId) {
         super(describe(violations));
         this.violations = List.copyOf(violations.subList(0, Math.min(violations.size(), MAX_LISTED)));
+        this.jobId = jobId;
+        this.traceId = traceId;
+    }
+
+    /** The rejected payload's job id, for its log lines; null when it had none fit to log. */
+    public String jobId() {
+        return jobId;
+    }
+
+    /** The rejected payload's trace id, for its log lines; null when it had none fit to log. */
+    public String traceId() {
+        return traceId;
     }
 
     /** The violations, the first {@link #MAX_LISTED} when there were more. */

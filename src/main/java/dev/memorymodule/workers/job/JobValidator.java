@@ -13,6 +13,7 @@ import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -21,6 +22,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Checks that a message payload is a job: UTF-8 JSON within this worker's limits, one object, valid against
@@ -59,8 +62,11 @@ public final class JobValidator {
     private static final int DATE_TIME_SEPARATOR_INDEX = 10;
 
     /** Sorting by path keeps the list stable whatever order the schema library visits the document in. */
+    /** Paths in document order: array indexes compared as numbers, so text[2] comes before text[10]. */
     private static final Comparator<Violation> BY_PATH =
-            Comparator.comparing(Violation::path).thenComparing(Violation::keyword);
+            Comparator.comparing(Violation::path, JobValidator::comparePaths).thenComparing(Violation::keyword);
+    private static final Pattern LOGGABLE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern PATH_PART = Pattern.compile("\\d+|\\D+");
 
     private final PayloadReader reader;
     private final JsonSchema schema;
@@ -111,9 +117,41 @@ public final class JobValidator {
 
         if (!violations.isEmpty()) {
             violations.sort(BY_PATH);
-            throw new JobRejectedException(violations);
+            throw new JobRejectedException(violations, loggable(job.path("job_id")),
+                    loggable(job.path("trace").path("trace_id")));
         }
         return new ValidatedJob(job, createdAt, deadline);
+    }
+
+    /**
+     * An id of an invalid job, as it may go into its log lines: a short plain token, or null. The job failed
+     * validation, so its values are the publisher's, unchecked; one that could forge a log line is left out.
+     */
+    private static String loggable(JsonNode id) {
+        return id.isTextual() && LOGGABLE_ID.matcher(id.textValue()).matches() ? id.textValue() : null;
+    }
+
+    /** Compares two JSON paths part by part, runs of digits by their value. */
+    static int comparePaths(String a, String b) {
+        Matcher left = PATH_PART.matcher(a);
+        Matcher right = PATH_PART.matcher(b);
+        while (left.find()) {
+            if (!right.find()) {
+                return 1;
+            }
+            String l = left.group();
+            String r = right.group();
+            int order;
+            if (Character.isDigit(l.charAt(0)) && Character.isDigit(r.charAt(0))) {
+                order = new BigInteger(l).compareTo(new BigInteger(r));
+            } else {
+                order = l.compareTo(r);
+            }
+            if (order != 0) {
+                return order;
+            }
+        }
+        return right.find() ? -1 : 0;
     }
 
     /**

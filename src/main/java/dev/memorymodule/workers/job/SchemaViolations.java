@@ -54,7 +54,10 @@ final class SchemaViolations {
             case "enum":
                 return value + " is not one of " + argument(arguments, 0);
             case "type":
-                return "expected " + argument(arguments, 1) + ", found " + argument(arguments, 0) + " " + value;
+                String found = argument(arguments, 0);
+                // a null is its own type: "found null", not "found null null"
+                return "expected " + argument(arguments, 1) + ", found " + found
+                        + ("null".equals(found) ? "" : " " + value);
             case "pattern":
                 return value + " does not match the pattern " + argument(arguments, 0);
             case "minimum":

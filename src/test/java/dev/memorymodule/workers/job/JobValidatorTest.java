@@ -433,6 +433,44 @@ class JobValidatorTest {
         }
     }
 
+    @Test
+    void listsViolationsInDocumentOrderWithIndexesAsNumbers() {
+        byte[] payload = change(VALID_CASE, job -> {
+            var texts = ((ObjectNode) job.path("input")).putArray("text");
+            for (int i = 0; i < 12; i++) {
+                texts.add(i);
+            }
+        });
+
+        List<String> paths = rejectionOf(payload).stream().map(Violation::path).toList();
+
+        assertThat(paths).containsExactly("$.input.text[0]", "$.input.text[1]", "$.input.text[2]",
+                "$.input.text[3]", "$.input.text[4]", "$.input.text[5]", "$.input.text[6]", "$.input.text[7]",
+                "$.input.text[8]", "$.input.text[9]", "$.input.text[10]", "$.input.text[11]");
+        assertThat(JobValidator.comparePaths("$.a[2].b", "$.a[10]")).isNegative();
+        assertThat(JobValidator.comparePaths("$.a", "$.a[0]")).isNegative();
+    }
+
+    @Test
+    void aNullWhereAStringBelongsIsSaidOnce() {
+        byte[] payload = change(VALID_CASE, job -> job.putNull("idempotency_key"));
+
+        assertThat(rejectionOf(payload)).extracting(Violation::message).contains("expected string, found null");
+    }
+
+    @Test
+    void aRejectionKeepsTheJobsIdsForItsLogLinesWhenTheyAreSafeToLog() {
+        JobRejectedException plain = rejectedBy(change(VALID_CASE, job -> job.remove("tenant")));
+        assertThat(plain.jobId()).isEqualTo("01J8X9Y2Z3A4B5C6D7E8F9G0H1");
+        assertThat(plain.traceId()).isNotNull();
+
+        JobRejectedException forged = rejectedBy(change(VALID_CASE, job -> {
+            job.remove("tenant");
+            job.put("job_id", "x\n2026-01-01 INFO forged line");
+        }));
+        assertThat(forged.jobId()).isNull();
+    }
+
     private static boolean accepts(byte[] payload) {
         try {
             VALIDATOR.validate(payload);
