@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -109,6 +110,7 @@ public class WorkerConfiguration implements CamelConfiguration {
             WorkerMetrics.installEmbedding(context, models);
         }
         WorkerCapabilities capabilities = capabilities(config, workerId, jobTypes(config), models);
+        warnOfTypesHandedOver(jobTypes(config), config.apply("mm.consumer.max-handovers"));
         registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config),
                 new CapabilityCheck(capabilities, models.servedNames()),
                 Integer.parseInt(config.apply("mm.consumer.max-handovers").trim())));
@@ -152,6 +154,24 @@ public class WorkerConfiguration implements CamelConfiguration {
     private static final Set<String> GRAPH_TYPES = Set.of("neo4j_write", "index", "summarize");
     /** Job types that read or write vectors. */
     private static final Set<String> VECTOR_TYPES = Set.of("qdrant_upsert", "index", "retrieve", "summarize");
+
+    /** Every job type of the job schema. */
+    private static final Set<String> ALL_TYPES = Set.of("embed", "retrieve", "summarize", "qdrant_upsert", "pg_write",
+            "neo4j_write", "index");
+
+    /**
+     * A worker that runs fewer types than its consumers take hands the others over: fine beside pool-mates that
+     * run them, a slow failure where none does. Said once at start, so it is not found only from failed jobs.
+     */
+    private static void warnOfTypesHandedOver(Set<String> jobTypes, String maxHandovers) {
+        Set<String> others = new TreeSet<>(ALL_TYPES);
+        others.removeAll(jobTypes);
+        if (!others.isEmpty()) {
+            LOG.warn("This worker runs {} only: jobs of type {} that reach its consumers are handed over to another "
+                    + "worker of the pool, and fail after {} handovers where no worker runs them",
+                    new TreeSet<>(jobTypes), others, maxHandovers.trim());
+        }
+    }
 
     static Set<String> jobTypes(Function<String, String> config) {
         return Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"));

@@ -45,6 +45,10 @@ public final class JetStreamConstants {
 
     /** NATS header counting how many times a job was handed over to another worker ({@link AckAction#HANDOVER}). */
     public static final String HANDOVERS = "Mm-Handovers";
+    /** Exchange property a route sets with {@link AckAction#HANDOVER}: why, sent along with the copy. */
+    public static final String HANDOVER_REASON = "JetStreamHandoverReason";
+    /** NATS header on a handed-over copy: why the last worker handed it over. */
+    public static final String HANDOVER_REASON_HEADER = "Mm-Handover-Reason";
 
     /**
      * The stream message a job delivery stands for, as {@code STREAM:SEQUENCE}. On a delivery it is the message itself,

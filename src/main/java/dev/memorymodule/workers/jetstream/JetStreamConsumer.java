@@ -55,6 +55,8 @@ public class JetStreamConsumer extends DefaultConsumer {
     private static final String HEADER_DLQ_STREAM = "Mm-Dlq-Stream";
     private static final String HEADER_DLQ_SUBJECT = "Mm-Dlq-Subject";
     private static final String HEADER_DLQ_DELIVERIES = "Mm-Dlq-Deliveries";
+    /** A handover's reason travels in a header; it is cut at this length. */
+    private static final int MAX_HANDOVER_REASON = 500;
 
     private final JetStreamEndpoint endpoint;
     private final NakBackoff backoff;
@@ -316,7 +318,8 @@ public class JetStreamConsumer extends DefaultConsumer {
     private boolean settleSuccess(Message message, Exchange exchange, long delivered) throws Exception {
         AckAction action = AckAction.parse(exchange.getProperty(JetStreamConstants.ACK_ACTION));
         if (action == AckAction.HANDOVER) {
-            scheduleHandover(message, delivered);
+            scheduleHandover(message, delivered,
+                    exchange.getProperty(JetStreamConstants.HANDOVER_REASON, String.class));
             return true;
         }
         switch (action) {
@@ -347,18 +350,24 @@ public class JetStreamConsumer extends DefaultConsumer {
      * fresh copy is stored; only then is it terminated, so a crash in between leaves the original to be redelivered.
      * The copy's de-duplication id is tied to the original, so handing the same message over twice stores one copy.
      */
-    private void scheduleHandover(Message message, long delivered) {
+    private void scheduleHandover(Message message, long delivered, String reason) {
         handovers.schedule(() -> {
             try {
                 Headers headers = new Headers();
                 if (message.hasHeaders()) {
                     for (String key : message.getHeaders().keySet()) {
-                        if (!key.startsWith(SERVER_HEADER_PREFIX) && !key.equals(JetStreamConstants.HANDOVERS)) {
+                        if (!key.startsWith(SERVER_HEADER_PREFIX) && !key.equals(JetStreamConstants.HANDOVERS)
+                                && !key.equals(JetStreamConstants.HANDOVER_REASON_HEADER)) {
                             headers.put(key, message.getHeaders().get(key));
                         }
                     }
                 }
                 headers.put(JetStreamConstants.HANDOVERS, Long.toString(handoverCount(message) + 1));
+                if (reason != null && !reason.isBlank()) {
+                    String line = JetStreamProducer.singleLine(reason);
+                    headers.put(JetStreamConstants.HANDOVER_REASON_HEADER,
+                            line.length() > MAX_HANDOVER_REASON ? line.substring(0, MAX_HANDOVER_REASON) : line);
+                }
                 headers.put(JetStreamConstants.ORIGIN, origin(message));
                 jetStream.publish(message.getSubject(), headers, message.getData(), PublishOptions.builder()
                         .messageId("handover:" + endpoint.getStream() + ":" + message.metaData().streamSequence())

@@ -48,8 +48,9 @@ public class JobEvents {
     public void expired(Exchange exchange) {
         ObjectNode event = event(exchange, JobOutcome.EXPIRED);
         ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);
+        String history = JobIntake.handoverHistory(exchange);
         event.put("reason", "deadline " + job.deadline().map(Instant::toString).orElse("?")
-                + " passed before the job could run; nothing was done");
+                + " passed before the job could run; nothing was done" + (history == null ? "" : "; " + history));
         publishable(exchange, event, JobOutcome.EXPIRED);
     }
 

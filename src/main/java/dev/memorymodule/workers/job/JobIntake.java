@@ -2,14 +2,20 @@ package dev.memorymodule.workers.job;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
+import dev.memorymodule.workers.client.JobSubjects;
 import dev.memorymodule.workers.fleet.CapabilityCheck;
 
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -19,6 +25,7 @@ import org.slf4j.MDC;
  */
 public class JobIntake {
 
+    private static final Logger LOG = LoggerFactory.getLogger(JobIntake.class);
     /** MDC key for the job's trace id, so every log line of a job can be found by it. */
     public static final String MDC_TRACE_ID = "trace_id";
     /** Exchange property: why this worker gave a job back. */
@@ -35,7 +42,8 @@ public class JobIntake {
     /**
      * @param validator    the job schema
      * @param clock        time source for deadlines
-     * @param jobTypes     the job types this worker runs; a valid job of another type is rejected with that reason
+     * @param jobTypes     the job types this worker runs; a valid job of another type is handed over for a worker
+     *                     that runs it
      * @param capabilities what this worker can offer a job's requirements, or null to take every job
      * @param maxHandovers how many times a job may be handed over for want of a capability before it fails
      */
@@ -59,7 +67,21 @@ public class JobIntake {
         exchange.setProperty(JobHeaders.SOURCE_SUBJECT, in.getHeader(JetStreamConstants.SUBJECT, String.class));
         exchange.setProperty(JobHeaders.STARTED_AT, clock.millis());
 
-        ValidatedJob job = validator.validate(payload);
+        ValidatedJob job;
+        try {
+            job = validator.validate(payload);
+        } catch (JobRejectedException e) {
+            // the dead-letter lines of an invalid job are found by its ids too, where it has usable ones
+            if (e.traceId() != null) {
+                MDC.put(MDC_TRACE_ID, e.traceId());
+            }
+            if (e.jobId() != null) {
+                MDC.put(MDC_JOB_ID, e.jobId());
+                in.setHeader(JobHeaders.JOB_ID, e.jobId());
+            }
+            throw e;
+        }
+        checkSubject(job, in.getHeader(JetStreamConstants.SUBJECT, String.class));
         exchange.setProperty(JobHeaders.JOB, job);
         in.setHeader(JobHeaders.JOB_ID, job.jobId());
         in.setHeader(JobHeaders.JOB_TYPE, job.type());
@@ -74,17 +96,21 @@ public class JobIntake {
     }
 
     /**
-     * True when this worker lacks something the job requires (GPU, VRAM, trust zone, model): the job is handed over,
-     * as a fresh message with its delivery budget whole, for a worker that has it. After {@code maxHandovers}
-     * handovers no capable worker has taken it, and it fails for good with the reason; a job with a deadline ends as
-     * expired at its deadline before that.
+     * True when this worker lacks something the job requires (its job type, GPU, VRAM, trust zone, model): the job
+     * is handed over, as a fresh message with its delivery budget whole, for a worker that has it. After
+     * {@code maxHandovers} handovers no capable worker has taken it, and it fails for good with the reason; a job
+     * with a deadline ends as expired at its deadline before that, and its event says why it never ran.
      */
     public boolean lacksCapability(Exchange exchange) {
-        if (capabilities == null) {
-            return false;
-        }
         ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);
-        List<String> missing = capabilities.missing(job);
+        List<String> missing = new ArrayList<>();
+        if (!jobTypes.contains(job.type())) {
+            // a pool-mate configured with more types may run it; one that shares the consumer sees it next
+            missing.add("job type " + job.type() + " (runs " + String.join(", ", new TreeSet<>(jobTypes)) + ")");
+        }
+        if (capabilities != null) {
+            missing.addAll(capabilities.missing(job));
+        }
         if (missing.isEmpty()) {
             return false;
         }
@@ -95,15 +121,50 @@ public class JobIntake {
                     + " handovers; last one: " + lacks);
         }
         exchange.setProperty(RELEASE_REASON, lacks);
+        exchange.setProperty(JetStreamConstants.HANDOVER_REASON, lacks);
         return true;
     }
 
-    /** Rejects a valid job of a type this worker is not configured to run. */
-    public void checkSupported(Exchange exchange) {
-        String type = exchange.getIn().getHeader(JobHeaders.JOB_TYPE, String.class);
-        if (!jobTypes.contains(type)) {
-            throw new UnsupportedJobTypeException(type);
+    /**
+     * Why a job that expired never ran, when it was handed over for want of a capable worker: the reason the last
+     * worker gave, carried with the handed-over copy. Null for a job that was never handed over.
+     */
+    public static String handoverHistory(Exchange exchange) {
+        Message in = exchange.getIn();
+        long handovers = in.getHeader(JetStreamConstants.HANDOVERS, 0L, Long.class);
+        String reason = in.getHeader(JetStreamConstants.HANDOVER_REASON_HEADER, String.class);
+        if (handovers <= 0) {
+            return null;
         }
+        return "it was handed over " + handovers + " time(s) and no worker that could run it took it"
+                + (reason == null || reason.isBlank() ? "" : "; the last one said: " + reason);
+    }
+
+    /**
+     * Warns of a job published on a subject other than the one its payload gives (lane from type and priority,
+     * trust zone, gpu or cpu). The subject only steers the server's routing; this worker trusts the payload, and
+     * checks every requirement the job states on receipt, so a job on the wrong subject is still run only where it
+     * may be. But it reached consumers chosen by that subject, which says a publisher derives subjects its own way.
+     * Only the routing tokens are compared, not the subject's prefix.
+     */
+    void checkSubject(ValidatedJob job, String subject) {
+        if (subject == null) {
+            return;
+        }
+        String expected = JobSubjects.subject(job.node());
+        if (!routingTokens(subject).equals(routingTokens(expected))) {
+            LOG.warn("Job {} was published on {}, but its type, priority and requirements give {}; it runs as its "
+                    + "payload says, where its requirements are met", job.jobId(), subject, expected);
+        }
+    }
+
+    /** The last four tokens of a job subject: lane, type, trust zone, device. */
+    private static String routingTokens(String subject) {
+        String[] tokens = subject.split("\\.", -1);
+        if (tokens.length < 5) {
+            return subject;
+        }
+        return String.join(".", Arrays.copyOfRange(tokens, tokens.length - 4, tokens.length));
     }
 
     /**

@@ -98,18 +98,23 @@ class BadInputTest {
     }
 
     /** A bad input, what it must end in, and words its reason must hold. */
-    record BadInput(String name, byte[] payload, String outcome, String... reasonParts) {
+    record BadInput(String name, byte[] payload, String subject, String outcome, String... reasonParts) {
 
         static BadInput deadLettered(String name, byte[] payload, String... reasonParts) {
-            return new BadInput(name, payload, "dead_lettered", reasonParts);
+            return new BadInput(name, payload, BadInputs.subjectOf(payload), "dead_lettered", reasonParts);
+        }
+
+        /** Published on the given subject rather than the one a client would compute. */
+        static BadInput failedOn(String name, byte[] payload, String subject, String... reasonParts) {
+            return new BadInput(name, payload, subject, "failed", reasonParts);
         }
 
         static BadInput failed(String name, byte[] payload, String... reasonParts) {
-            return new BadInput(name, payload, "failed", reasonParts);
+            return new BadInput(name, payload, BadInputs.subjectOf(payload), "failed", reasonParts);
         }
 
         static BadInput completed(String name, byte[] payload) {
-            return new BadInput(name, payload, "completed");
+            return new BadInput(name, payload, BadInputs.subjectOf(payload), "completed");
         }
     }
 
@@ -215,7 +220,7 @@ class BadInputTest {
 
     private void check(BadInput input) throws Exception {
         long lettersBefore = messages("MM_DLQ");
-        JsonNode event = publishAndAwait(input.payload());
+        JsonNode event = publishAndAwait(input.subject(), input.payload());
 
         assertThat(event.path("event").asText()).as("outcome of %s: %s", input.name(), event)
                 .isEqualTo(input.outcome());
@@ -242,7 +247,11 @@ class BadInputTest {
     }
 
     private JsonNode publishAndAwait(byte[] payload) throws Exception {
-        PublishAck ack = harness.connection().jetStream().publish(BadInputs.subjectOf(payload), payload);
+        return publishAndAwait(BadInputs.subjectOf(payload), payload);
+    }
+
+    private JsonNode publishAndAwait(String subject, byte[] payload) throws Exception {
+        PublishAck ack = harness.connection().jetStream().publish(subject, payload);
         String id = OutcomeWatcher.identity(ack);
         published.add(id);
         return watcher.await(id, OUTCOME_WAIT);
@@ -342,10 +351,16 @@ class BadInputTest {
                 timestamps(j).put("created_at", "2026-05-01T10:00:00Z");
                 timestamps(j).put("deadline", "2026-05-01T09:00:00Z");
             }, "deadline", "earlier than created_at"));
+            // valid, of a type this worker does not run: handed over, and with no worker that runs it, failed
             ObjectNode retrieve = job();
             retrieve.put("type", "retrieve");
-            inputs.add(BadInput.deadLettered("valid type this worker does not run", bytes(retrieve),
-                    "job type 'retrieve' is not run by this worker"));
+            inputs.add(BadInput.failed("valid type no worker here runs", bytes(retrieve),
+                    "no worker that could run the job took it in 5 handovers", "job type retrieve"));
+            // the same on the subject of another type: the payload decides, not the subject
+            ObjectNode misplaced = job();
+            misplaced.put("type", "retrieve");
+            inputs.add(BadInput.failedOn("valid job on another type's subject", bytes(misplaced),
+                    "mm.online.embed.A.cpu", "job type retrieve"));
         }
 
         private static void textLimits(List<BadInput> inputs) throws Exception {
@@ -383,10 +398,14 @@ class BadInputTest {
                     "input.text[0]", "NUL"));
             inputs.add(BadInput.failed("escaped NUL in a pg_write text",
                     bytes(PipelineTest.pgWriteJob("fine", "nul\u0000here")), "input.text[1]", "NUL"));
-            inputs.add(BadInput.completed("escaped lone surrogate in an embed text",
-                    bytes(PipelineTest.embedJob("half \ud800 a pair"))));
-            inputs.add(BadInput.completed("escaped lone surrogate in a pg_write text",
-                    bytes(PipelineTest.pgWriteJob("half \ud800 a pair"))));
+            // an escaped half of a surrogate pair is valid JSON but no character: stored, it would become a ?
+            inputs.add(BadInput.failed("escaped lone surrogate in an embed text",
+                    bytes(PipelineTest.embedJob("half \ud800 a pair")), "input.text[0]", "unpaired UTF-16 surrogate"));
+            inputs.add(BadInput.failed("escaped lone low surrogate in a pg_write text",
+                    bytes(PipelineTest.pgWriteJob("fine", "half \udc00 a pair")), "input.text[1]",
+                    "unpaired UTF-16 surrogate"));
+            inputs.add(BadInput.completed("escaped surrogate pair in a pg_write text",
+                    bytes(PipelineTest.pgWriteJob("a whole pair \ud83d\ude00 is one character"))));
             inputs.add(wrong("control character in a uuid", j -> tenant(j).put("org_id",
                     "550e8400-e29b-41d4-a716-44665544000\u0007"), "$.tenant.org_id"));
         }

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import dev.memorymodule.workers.client.JobClient;
 import dev.memorymodule.workers.job.JobValidator;
+import dev.memorymodule.workers.testsupport.LogCapture;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -243,6 +244,29 @@ class PipelineTest {
         assertThat(event.path("event").asText()).isEqualTo("duplicate");
         assertThat(event.path("duplicate_of").asText()).isEqualTo(firstId);
         assertThat(rowsOfKey(job.path("idempotency_key").asText())).isEqualTo(1);
+    }
+
+    @Test
+    void everyLogLineOfAJobCarriesItsTraceAndJobIdsInvalidJobsToo() throws Exception {
+        try (LogCapture log = LogCapture.open()) {
+            ObjectNode valid = embedJob("logged with its ids");
+            ObjectNode invalid = embedJob("logged although invalid");
+            invalid.remove("tenant");
+            String trace = valid.path("trace").path("trace_id").asText();
+            assertThat(trace).isNotBlank();
+
+            assertThat(runToOutcome(bytes(valid)).path("event").asText()).isEqualTo("completed");
+            assertThat(runToOutcome(bytes(invalid)).path("event").asText()).isEqualTo("dead_lettered");
+
+            for (ObjectNode job : List.of(valid, invalid)) {
+                String jobId = job.path("job_id").asText();
+                await().atMost(Duration.ofSeconds(5)).until(() -> !log.mentioning(jobId).isEmpty());
+                assertThat(log.mentioning(jobId)).as("log lines of job %s", jobId).allSatisfy(line -> {
+                    assertThat(line.mdc()).as(line.message()).containsEntry("job_id", jobId);
+                    assertThat(line.mdc()).as(line.message()).containsEntry("trace_id", trace);
+                });
+            }
+        }
     }
 
     @Test

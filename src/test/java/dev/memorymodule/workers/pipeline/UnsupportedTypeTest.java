@@ -4,6 +4,9 @@ import static dev.memorymodule.workers.testsupport.WorkerHarness.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,11 +15,44 @@ import dev.memorymodule.workers.client.JobClient;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import org.junit.jupiter.api.Test;
 
-/** A valid job of a type the worker is not configured to run ends with that reason, once, not retried. */
+/**
+ * A valid job of a type the worker is not configured to run is handed over, as for any capability it lacks: a
+ * pool-mate that runs the type takes it, and where none does it ends with that reason, once, never lost.
+ */
 class UnsupportedTypeTest {
 
+    private static final Duration OUTCOME_WAIT = Duration.ofSeconds(60);
+
     @Test
-    void jobOfATypeTheWorkerDoesNotRunIsDeadLetteredWithThatReason() throws Exception {
+    void jobOfATypeOneWorkerDoesNotRunIsRunByAPoolMateThatDoes() throws Exception {
+        try (WorkerHarness harness = new WorkerHarness()) {
+            harness.startWorker(Map.of("mm.worker.job-types", "embed", "mm.worker.id", "embed-only",
+                    "mm.consumer.max-handovers", "50"));
+            harness.startWorker(Map.of("mm.worker.job-types", "embed,pg_write", "mm.worker.id", "writer",
+                    "mm.consumer.max-handovers", "50"));
+            try (JobClient client = new JobClient(harness.connection(), "mm.events.job")) {
+                List<ObjectNode> jobs = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    ObjectNode job = PipelineTest.pgWriteJob("kept by whoever writes " + i);
+                    jobs.add(job);
+                    client.watch(job.path("job_id").asText());
+                    client.publish(bytes(job));
+                }
+
+                for (ObjectNode job : jobs) {
+                    JsonNode event = client.awaitEvent(job.path("job_id").asText(), OUTCOME_WAIT);
+                    assertThat(event).isNotNull();
+                    assertThat(event.path("event").asText()).as("outcome %s", event).isEqualTo("completed");
+                    assertThat(event.path("worker_id").asText()).isEqualTo("writer");
+                }
+                assertThat(harness.database().count("SELECT count(*) FROM memories")).isEqualTo(6);
+                assertThat(harness.deadLetters()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void jobOfATypeNoWorkerRunsFailsWithThatReasonAfterItsHandovers() throws Exception {
         try (WorkerHarness harness = new WorkerHarness()) {
             harness.startWorker(Map.of("mm.worker.job-types", "embed"));
             try (JobClient client = new JobClient(harness.connection(), "mm.events.job")) {
@@ -25,14 +61,39 @@ class UnsupportedTypeTest {
                 client.watch(jobId);
                 client.publish(bytes(job));
 
-                JsonNode event = client.awaitEvent(jobId, Duration.ofSeconds(30));
-                assertThat(event.path("event").asText()).isEqualTo("dead_lettered");
-                assertThat(event.path("reason").asText()).isEqualTo("job type 'pg_write' is not run by this worker");
+                JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
+                assertThat(event.path("event").asText()).isEqualTo("failed");
+                assertThat(event.path("reason").asText())
+                        .contains("no worker that could run the job took it in 5 handovers")
+                        .contains("this worker lacks job type pg_write (runs embed)");
                 assertThat(event.path("attempts").asLong()).isEqualTo(1);
                 assertThat(harness.deadLetters()).singleElement().satisfies(letter -> {
                     assertThat(letter.getSubject()).isEqualTo("mm.dlq.write.pg_write");
                     assertThat(letter.getData()).isEqualTo(bytes(job));
                 });
+                assertThat(harness.database().count("SELECT count(*) FROM memories")).isZero();
+            }
+        }
+    }
+
+    @Test
+    void jobNoWorkerCanRunThatExpiresSaysWhyItNeverRan() throws Exception {
+        try (WorkerHarness harness = new WorkerHarness()) {
+            harness.startWorker(Map.of("mm.worker.job-types", "embed", "mm.consumer.max-handovers", "1000",
+                    "mm.consumer.handover-delay", "200ms"));
+            try (JobClient client = new JobClient(harness.connection(), "mm.events.job")) {
+                ObjectNode job = PipelineTest.pgWriteJob("runs out of time");
+                ((ObjectNode) job.path("timestamps")).put("deadline", Instant.now().plusSeconds(3).toString());
+                String jobId = job.path("job_id").asText();
+                client.watch(jobId);
+                client.publish(bytes(job));
+
+                JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
+                assertThat(event.path("event").asText()).isEqualTo("expired");
+                assertThat(event.path("reason").asText())
+                        .contains("passed before the job could run")
+                        .containsPattern("handed over \\d+ time\\(s\\)")
+                        .contains("the last one said: this worker lacks job type pg_write (runs embed)");
                 assertThat(harness.database().count("SELECT count(*) FROM memories")).isZero();
             }
         }
