@@ -25,7 +25,7 @@ final class DlqListCommand implements Callable<Integer> {
     String subject;
 
     @Option(names = "--since", paramLabel = "DURATION",
-            description = "Only dead letters stored within this time (30m, 2h, 7d) or since an instant")
+            description = "Only dead letters stored within this time (30m, 2h, 7d, 2w) or since an instant")
     String since;
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "Only dead letters whose reason contains TEXT")

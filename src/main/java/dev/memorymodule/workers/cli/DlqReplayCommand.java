@@ -48,7 +48,7 @@ final class DlqReplayCommand implements Callable<Integer> {
     String reason;
 
     @Option(names = "--since", paramLabel = "DURATION",
-            description = "With a selector: only dead letters stored within this time (30m, 2h, 7d) or since an "
+            description = "With a selector: only dead letters stored within this time (30m, 2h, 7d, 2w) or since an "
                     + "instant")
     String since;
 

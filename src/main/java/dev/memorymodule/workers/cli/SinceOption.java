@@ -1,14 +1,18 @@
 package dev.memorymodule.workers.cli;
 
 import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
-import org.apache.camel.util.TimeUtils;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
-/** {@code --since}: a time ago ({@code 30m}, {@code 2h}, {@code 7d}) or an instant ({@code 2026-05-01T10:00:00Z}). */
+/**
+ * {@code --since}: a time ago ({@code 30m}, {@code 2h}, {@code 7d}, {@code 2w}) or an instant
+ * ({@code 2026-05-01T10:00:00Z}).
+ */
 final class SinceOption {
 
     private SinceOption() {
@@ -34,17 +38,16 @@ final class SinceOption {
         } catch (DateTimeParseException e) {
             // not an instant: a duration back from now
         }
-        // a bare number would be read as milliseconds, which no one means here
-        if (!trimmed.matches("(\\d+[a-zA-Z]+)+")) {
-            throw new IllegalArgumentException("--since takes a duration with its unit (30m, 2h, 7d) or an instant "
-                    + "(2026-05-01T10:00:00Z), not '" + value + "'");
-        }
-        long millis;
+        Duration ago;
         try {
-            millis = TimeUtils.toMilliSeconds(trimmed);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--since: cannot read '" + value + "' as a duration (30m, 2h, 7d)");
+            ago = DurationText.parse("--since", trimmed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; or an instant (2026-05-01T10:00:00Z)");
         }
-        return clock.instant().minusMillis(millis);
+        try {
+            return clock.instant().minus(ago);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("--since: '" + value + "' reaches back before any time there is");
+        }
     }
 }
