@@ -6,10 +6,7 @@ import java.util.Map;
 
 import dev.memorymodule.workers.dlq.DeadLetterReplayer;
 import dev.memorymodule.workers.dlq.DeadLetterStore;
-import dev.memorymodule.workers.jetstream.NatsAuth;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,11 +28,7 @@ final class DlqOptions {
             overrides.put("mm.nats.url", natsUrl);
         }
         try (WorkerConfig worker = WorkerConfig.load(config, overrides)) {
-            Options.Builder options = new Options.Builder().server(worker.get("mm.nats.url"))
-                    .connectionName(connectionName);
-            NatsAuth.apply(options, worker.get("mm.nats.nkey-seed-file"),
-                    Boolean.parseBoolean(worker.get("mm.nats.tls")));
-            Connection connection = Nats.connect(options.build());
+            Connection connection = worker.connect(connectionName);
             try {
                 return new Connected(connection, worker.get("mm.streams.dlq.name"),
                         worker.get("mm.dlq.subject-prefix"));

@@ -9,9 +9,6 @@ import java.util.concurrent.Callable;
 import dev.memorymodule.workers.streams.StreamCatalog;
 import dev.memorymodule.workers.streams.StreamInitializer;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import dev.memorymodule.workers.jetstream.NatsAuth;
-import io.nats.client.Options;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,10 +41,7 @@ final class InitStreamsCommand implements Callable<Integer> {
         }
         try (WorkerConfig worker = WorkerConfig.load(config, overrides)) {
             StreamCatalog catalog = StreamCatalog.fromConfig(worker.lookup());
-            Options.Builder options = new Options.Builder().server(worker.get("mm.nats.url"))
-                    .connectionName("mm-init-streams");
-            NatsAuth.apply(options, worker.get("mm.nats.nkey-seed-file"), Boolean.parseBoolean(worker.get("mm.nats.tls")));
-            try (Connection connection = Nats.connect(options.build())) {
+            try (Connection connection = worker.connect("mm-init-streams")) {
                 List<StreamInitializer.Result> results = new StreamInitializer(connection.jetStreamManagement())
                         .apply(catalog, update, dryRun);
                 for (StreamInitializer.Result result : results) {

@@ -1,11 +1,17 @@
 package dev.memorymodule.workers.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,13 +21,13 @@ import dev.memorymodule.workers.job.JobRejectedException;
 import dev.memorymodule.workers.job.JobValidator;
 import dev.memorymodule.workers.job.Violation;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import dev.memorymodule.workers.jetstream.NatsAuth;
-import io.nats.client.Options;
-import org.apache.camel.util.TimeUtils;
+import io.nats.client.JetStreamApiException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * Publishes job files and prints each job's outcome event. Jobs are validated first, so a broken file is reported
@@ -40,7 +46,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--nats", description = "NATS URL (default: mm.nats.url of the configuration)")
     String natsUrl;
 
-    @Option(names = "--wait", defaultValue = "60s", description = "How long to wait for each outcome (e.g. 30s)")
+    @Option(names = "--wait", defaultValue = "60s",
+            description = "How long to wait for each outcome, with its unit (30s, 2m; default: ${DEFAULT-VALUE})")
     String wait;
 
     @Option(names = "--no-validate", description = "Publish without validating first")
@@ -49,58 +56,147 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--full", description = "Print whole events (vectors included); by default they are shortened")
     boolean full;
 
+    private final ObjectMapper mapper = new ObjectMapper();
+    private JobValidator validator;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        // read before anything is published: a wait that cannot be read would only show once the job is out
+        Duration timeout = waitTimeout();
         Map<String, String> overrides = new HashMap<>();
         if (natsUrl != null) {
             overrides.put("mm.nats.url", natsUrl);
         }
-        ObjectMapper mapper = new ObjectMapper();
-        JobValidator validator = new JobValidator();
-        Duration timeout = Duration.ofMillis(TimeUtils.toMilliSeconds(wait));
-        int failures = 0;
-        try (WorkerConfig worker = WorkerConfig.load(config, overrides)) {
-            Options.Builder options = new Options.Builder().server(worker.get("mm.nats.url"))
-                    .connectionName("mm-submit");
-            NatsAuth.apply(options, worker.get("mm.nats.nkey-seed-file"), Boolean.parseBoolean(worker.get("mm.nats.tls")));
-            try (Connection connection = Nats.connect(options.build());
-                 JobClient client = new JobClient(connection, worker.get("mm.events.subject-prefix"))) {
-                for (Path file : files) {
-                    byte[] payload = Files.readAllBytes(file);
-                    if (!noValidate) {
-                        try {
-                            validator.validate(payload);
-                        } catch (JobRejectedException e) {
-                            System.out.println(file.getFileName() + ": not published, invalid job:");
-                            for (Violation violation : e.violations()) {
-                                System.out.println("  " + violation);
-                            }
-                            failures++;
-                            continue;
-                        }
-                    }
-                    String jobId = client.jobId(payload);
-                    client.watch(jobId);
-                    JobClient.Published published = client.publish(payload);
-                    if (published.duplicate()) {
-                        System.out.println(file.getFileName() + ": duplicate, dropped by the server ("
-                                + "same idempotency key inside the duplicate window)");
-                        continue;
-                    }
-                    JsonNode event = client.awaitEvent(jobId, timeout);
-                    if (event == null) {
-                        System.out.println(file.getFileName() + ": no outcome within " + wait + " (published on "
-                                + published.subject() + ")");
-                        failures++;
-                        continue;
-                    }
-                    System.out.println(file.getFileName() + ": " + event.path("event").asText() + " — "
-                            + summary(event));
-                    System.out.println("  " + mapper.writeValueAsString(full ? event : shortened(event)));
-                }
+        validator = new JobValidator();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<Sent, Integer> counts = new EnumMap<>(Sent.class);
+        try (WorkerConfig worker = WorkerConfig.load(config, overrides);
+             Connection connection = connect(worker);
+             JobClient client = new JobClient(connection, worker.get("mm.events.subject-prefix"))) {
+            for (Path file : files) {
+                counts.merge(submit(file, connection, client, timeout), 1, Integer::sum);
+                spec.commandLine().getOut().flush();
+                err.flush();
             }
         }
-        return failures == 0 ? 0 : 1;
+        int notPublished = counts.getOrDefault(Sent.NOT_PUBLISHED, 0);
+        if (notPublished > 0 && files.size() > 1) {
+            err.println(notPublished + " of " + files.size() + " job file(s) not published");
+            err.flush();
+        }
+        return counts.keySet().equals(Set.of(Sent.DONE)) ? 0 : 1;
+    }
+
+    /** What became of one job file. */
+    private enum Sent {
+        /** Its outcome event came, or the server dropped it as a duplicate. */
+        DONE,
+        /** Published, but no outcome came within --wait. */
+        NO_OUTCOME,
+        /** Unreadable, invalid, too large or refused: it is not in any stream. */
+        NOT_PUBLISHED
+    }
+
+    private Duration waitTimeout() {
+        try {
+            return DurationText.parse("--wait", wait);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private Connection connect(WorkerConfig worker) throws Exception {
+        try {
+            return worker.connect("mm-submit");
+        } catch (CommandFailure e) {
+            throw new CommandFailure(e.getMessage() + "; no job was published", e);
+        }
+    }
+
+    /**
+     * Publishes one job file and prints its outcome. A file that cannot be read or published is reported in one
+     * line on stderr, and the next file is still sent.
+     *
+     */
+    private Sent submit(Path file, Connection connection, JobClient client, Duration timeout) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (Files.isDirectory(file)) {
+            err.println(file + ": not published, it is a directory, not a job file");
+            return Sent.NOT_PUBLISHED;
+        }
+        byte[] payload;
+        try {
+            payload = Files.readAllBytes(file);
+        } catch (IOException e) {
+            err.println(file + ": not published, " + unreadable(e));
+            return Sent.NOT_PUBLISHED;
+        }
+        // jnats refuses a message over the server's max_payload with an exception that names neither the file nor
+        // the setting
+        if (payload.length > connection.getMaxPayload()) {
+            err.println(file + ": not published, " + tooLarge(payload.length, connection.getMaxPayload()));
+            return Sent.NOT_PUBLISHED;
+        }
+        if (!noValidate) {
+            try {
+                validator.validate(payload);
+            } catch (JobRejectedException e) {
+                out.println(file.getFileName() + ": not published, invalid job:");
+                for (Violation violation : e.violations()) {
+                    out.println("  " + violation);
+                }
+                return Sent.NOT_PUBLISHED;
+            }
+        }
+
+        String jobId = client.jobId(payload);
+        client.watch(jobId);
+        JobClient.Published published;
+        try {
+            published = client.publish(payload);
+        } catch (JetStreamApiException e) {
+            err.println(file + ": not published, the server refused it: " + e.getMessage());
+            return Sent.NOT_PUBLISHED;
+        } catch (IllegalArgumentException e) {
+            err.println(file + ": not published, " + e.getMessage());
+            return Sent.NOT_PUBLISHED;
+        } catch (IOException e) {
+            err.println(file + ": not published, " + MmCommand.describe(e));
+            return Sent.NOT_PUBLISHED;
+        }
+        if (published.duplicate()) {
+            out.println(file.getFileName() + ": duplicate, dropped by the server ("
+                    + "same idempotency key inside the duplicate window)");
+            return Sent.DONE;
+        }
+        JsonNode event = client.awaitEvent(jobId, timeout);
+        if (event == null) {
+            out.println(file.getFileName() + ": no outcome within " + wait + " (published on "
+                    + published.subject() + ")");
+            return Sent.NO_OUTCOME;
+        }
+        out.println(file.getFileName() + ": " + event.path("event").asText() + " — " + summary(event));
+        out.println("  " + mapper.writeValueAsString(full ? event : shortened(event)));
+        return Sent.DONE;
+    }
+
+    private static String unreadable(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "cannot read it (permission denied)";
+        }
+        return "cannot read it (" + e.getMessage() + ")";
+    }
+
+    static String tooLarge(long bytes, long maxPayload) {
+        return "the job is " + bytes + " bytes, more than the " + maxPayload + " bytes the NATS server takes in one "
+                + "message (its max_payload)";
     }
 
     private static String summary(JsonNode event) {

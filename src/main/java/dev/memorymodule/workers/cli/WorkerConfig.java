@@ -1,11 +1,17 @@
 package dev.memorymodule.workers.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 
+import dev.memorymodule.workers.jetstream.NatsAuth;
+import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 
@@ -41,6 +47,36 @@ final class WorkerConfig implements AutoCloseable {
 
     String get(String key) {
         return lookup().apply(key);
+    }
+
+    /**
+     * A connection to the NATS server of the configuration ({@code mm.nats.*}), for a command; the caller closes it.
+     *
+     * @throws CommandFailure naming the server and why, when it cannot be reached
+     */
+    Connection connect(String connectionName) throws Exception {
+        String url = get("mm.nats.url");
+        String[] why = {null};
+        Options.Builder options = new Options.Builder().server(url).connectionName(connectionName)
+                // jnats logs every failed attempt with a stack trace of its own; the command reports the cause once
+                .errorListener(new ErrorListener() {
+                    @Override
+                    public void errorOccurred(Connection connection, String error) {
+                        why[0] = error;
+                    }
+
+                    @Override
+                    public void exceptionOccurred(Connection connection, Exception exception) {
+                        why[0] = String.valueOf(exception.getMessage());
+                    }
+                });
+        NatsAuth.apply(options, get("mm.nats.nkey-seed-file"), Boolean.parseBoolean(get("mm.nats.tls")));
+        try {
+            return Nats.connect(options.build());
+        } catch (IOException e) {
+            throw new CommandFailure("cannot connect to the NATS server at " + url + " ("
+                    + (why[0] != null ? why[0] : e.getMessage()) + ")", e);
+        }
     }
 
     @Override

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.f4b6a3.ulid.UlidCreator;
 import dev.memorymodule.workers.client.JobClient;
+import dev.memorymodule.workers.testsupport.MmCli;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import io.nats.client.Message;
 import org.apache.camel.main.Main;
