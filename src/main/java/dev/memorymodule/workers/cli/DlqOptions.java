@@ -2,10 +2,12 @@ package dev.memorymodule.workers.cli;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.memorymodule.workers.dlq.DeadLetterReplayer;
 import dev.memorymodule.workers.dlq.DeadLetterStore;
+import dev.memorymodule.workers.streams.StreamCatalog;
 import io.nats.client.Connection;
 import picocli.CommandLine.Option;
 
@@ -28,10 +30,11 @@ final class DlqOptions {
             overrides.put("mm.nats.url", natsUrl);
         }
         try (WorkerConfig worker = WorkerConfig.load(config, overrides)) {
+            List<String> jobSubjects = StreamCatalog.fromConfig(worker.lookup()).jobSubjects();
             Connection connection = worker.connect(connectionName);
             try {
                 return new Connected(connection, worker.get("mm.streams.dlq.name"),
-                        worker.get("mm.dlq.subject-prefix"));
+                        worker.get("mm.dlq.subject-prefix"), jobSubjects);
             } catch (Exception e) {
                 connection.close();
                 throw e;
@@ -46,10 +49,11 @@ final class DlqOptions {
         private final DeadLetterStore store;
         private final DeadLetterReplayer replayer;
 
-        private Connected(Connection connection, String stream, String subjectPrefix) throws Exception {
+        private Connected(Connection connection, String stream, String subjectPrefix, List<String> jobSubjects)
+                throws Exception {
             this.connection = connection;
             this.store = new DeadLetterStore(connection, stream, subjectPrefix);
-            this.replayer = new DeadLetterReplayer(connection.jetStream(), stream, subjectPrefix);
+            this.replayer = new DeadLetterReplayer(connection.jetStream(), stream, subjectPrefix, jobSubjects);
         }
 
         DeadLetterStore store() {

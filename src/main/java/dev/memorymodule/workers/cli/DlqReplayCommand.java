@@ -98,7 +98,7 @@ final class DlqReplayCommand implements Callable<Integer> {
         out.println(summary(counts, missing));
         out.flush();
         boolean failed = missing > 0 || counts.containsKey(Replay.Status.FAILED)
-                || counts.containsKey(Replay.Status.NOT_REPLAYABLE);
+                || counts.containsKey(Replay.Status.NOT_REPLAYABLE) || counts.containsKey(Replay.Status.REFUSED);
         return failed ? 1 : 0;
     }
 
@@ -139,6 +139,7 @@ final class DlqReplayCommand implements Callable<Integer> {
             case ALREADY_REPLAYED -> line("already replayed", sequence, "the server dropped " + id + " as a "
                     + "duplicate of an earlier replay inside " + replay.stream() + "'s duplicate window " + job);
             case NOT_REPLAYABLE -> line("not replayable", sequence, replay.detail() + " " + job);
+            case REFUSED -> line("refused", sequence, replay.detail() + " " + job);
             case FAILED -> line("failed", sequence, "to " + replay.subject() + ": " + replay.detail() + " " + job);
         };
     }
@@ -159,13 +160,15 @@ final class DlqReplayCommand implements Callable<Integer> {
         if (total == 0) {
             return "no dead letters match";
         }
+        int refused = counts.getOrDefault(Replay.Status.REFUSED, 0);
+        String refusedToo = refused == 0 ? "" : " (" + refused + " refused: not a job subject)";
         if (dryRun) {
             return total + " dead letter(s) selected, " + counts.getOrDefault(Replay.Status.WOULD_REPLAY, 0)
-                    + " would be replayed; dry run, nothing was published or deleted";
+                    + " would be replayed" + refusedToo + "; dry run, nothing was published or deleted";
         }
         return total + " dead letter(s): " + counts.getOrDefault(Replay.Status.REPLAYED, 0) + " replayed, "
                 + counts.getOrDefault(Replay.Status.ALREADY_REPLAYED, 0) + " already replayed, "
                 + (counts.getOrDefault(Replay.Status.FAILED, 0) + counts.getOrDefault(Replay.Status.NOT_REPLAYABLE, 0)
-                + missing) + " not replayed";
+                + refused + missing) + " not replayed" + refusedToo;
     }
 }

@@ -1,6 +1,7 @@
 package dev.memorymodule.workers.dlq;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import dev.memorymodule.workers.job.DeadLetters;
@@ -14,6 +15,10 @@ import io.nats.client.impl.Headers;
  * Sends dead-lettered jobs back to the subject they were first published on, byte for byte. The job keeps its
  * idempotency key, so the workers' ledger decides what a replay does: a job whose key completed meanwhile gets a
  * {@code duplicate} event and is not run again; one that failed runs again.
+ *
+ * <p>Only a subject of a job stream is published on. The subject comes from a header of the dead letter, and anyone
+ * who can publish into the dead-letter stream can write that header: a replay must not become a way to put an
+ * event, or anything else, where a job never was.
  *
  * <p>The server's de-duplication id is {@code replay:<dead-letter sequence>}, so replaying the same dead letter
  * twice inside the job stream's duplicate window stores it once. The dead letter itself is left in place.
@@ -34,15 +39,20 @@ public final class DeadLetterReplayer {
     private final JetStream jetStream;
     private final String deadLetterStream;
     private final String deadLetterPrefix;
+    private final List<String> jobSubjects;
 
     /**
      * @param deadLetterStream the dead-letter stream, e.g. {@code MM_DLQ}
      * @param deadLetterPrefix its subject prefix, e.g. {@code mm.dlq}: a job is never replayed into it
+     * @param jobSubjects      the subjects of the job streams ({@code mm.online.>} ...): a job is replayed only
+     *                         on a subject one of them captures
      */
-    public DeadLetterReplayer(JetStream jetStream, String deadLetterStream, String deadLetterPrefix) {
+    public DeadLetterReplayer(JetStream jetStream, String deadLetterStream, String deadLetterPrefix,
+                              List<String> jobSubjects) {
         this.jetStream = jetStream;
         this.deadLetterStream = deadLetterStream;
         this.deadLetterPrefix = deadLetterPrefix;
+        this.jobSubjects = List.copyOf(jobSubjects);
     }
 
     /** Publishes the job again, or with {@code dryRun} only says where it would go. */
@@ -51,6 +61,11 @@ public final class DeadLetterReplayer {
         String unusable = unusable(subject);
         if (unusable != null) {
             return new Replay(letter, Replay.Status.NOT_REPLAYABLE, subject, null, 0, unusable);
+        }
+        if (jobSubjects.stream().noneMatch(filter -> captures(filter, subject))) {
+            return new Replay(letter, Replay.Status.REFUSED, subject, null, 0, "'" + subject + "' in "
+                    + DeadLetters.HEADER_SUBJECT + " is not a job subject (" + String.join(", ", jobSubjects)
+                    + "); nothing was published and the dead letter stays");
         }
         if (dryRun) {
             return new Replay(letter, Replay.Status.WOULD_REPLAY, subject, null, 0, null);
@@ -86,6 +101,21 @@ public final class DeadLetterReplayer {
             return "'" + subject + "' is in the dead-letter stream itself";
         }
         return null;
+    }
+
+    /** True when the subject filter of a stream ({@code *} one token, {@code >} the rest) captures the subject. */
+    static boolean captures(String filter, String subject) {
+        String[] want = filter.split("\\.", -1);
+        String[] have = subject.split("\\.", -1);
+        for (int i = 0; i < want.length; i++) {
+            if (want[i].equals(">")) {
+                return have.length > i;
+            }
+            if (i >= have.length || !(want[i].equals("*") || want[i].equals(have[i]))) {
+                return false;
+            }
+        }
+        return have.length == want.length;
     }
 
     /**

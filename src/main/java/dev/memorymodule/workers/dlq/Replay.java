@@ -8,7 +8,8 @@ package dev.memorymodule.workers.dlq;
  * @param subject  the subject the job was (or would be) published on; null when it has none
  * @param stream   the stream that stored it, when published
  * @param sequence its sequence there, when published
- * @param detail   why it was not replayed, for {@link Status#NOT_REPLAYABLE} and {@link Status#FAILED}
+ * @param detail   why it was not replayed, for {@link Status#NOT_REPLAYABLE}, {@link Status#REFUSED} and
+ *                 {@link Status#FAILED}
  */
 public record Replay(DeadLetter letter, Status status, String subject, String stream, long sequence, String detail) {
 
@@ -21,6 +22,11 @@ public record Replay(DeadLetter letter, Status status, String subject, String st
         ALREADY_REPLAYED,
         /** The dead letter does not say where the job came from, so there is nowhere to send it. */
         NOT_REPLAYABLE,
+        /**
+         * The subject it names is not one of a job stream: a job never came from there, so the dead letter is
+         * damaged or forged, and publishing it could put anything into the events or another stream.
+         */
+        REFUSED,
         /** Publishing failed; nothing was stored. */
         FAILED
     }

@@ -19,6 +19,8 @@ public final class StreamCatalog {
 
     /** The streams of the design: jobs by priority, store writes, events, dead letters. */
     public static final List<String> STREAM_IDS = List.of("online", "offline", "write", "events", "dlq");
+    /** The streams workers take jobs from: the only ones a job is ever published to. */
+    public static final List<String> JOB_STREAM_IDS = List.of("online", "offline", "write");
 
     private final Map<String, StreamSpec> streams;
 
@@ -56,6 +58,15 @@ public final class StreamCatalog {
             throw new IllegalArgumentException("no stream with id " + id + "; known: " + STREAM_IDS);
         }
         return spec;
+    }
+
+    /** The subjects of the job streams ({@code mm.online.>} ...), in the order of {@link #JOB_STREAM_IDS}. */
+    public List<String> jobSubjects() {
+        List<String> subjects = new ArrayList<>();
+        for (String id : JOB_STREAM_IDS) {
+            subjects.addAll(get(id).subjects());
+        }
+        return subjects;
     }
 
     public List<StreamSpec> all() {
