@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -10,7 +11,9 @@ import dev.memorymodule.workers.streams.StreamCatalog;
 import dev.memorymodule.workers.streams.StreamInitializer;
 import io.nats.client.Connection;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Creates the streams of the configuration, and brings existing ones in line with it. Running it twice changes
@@ -33,6 +36,9 @@ final class InitStreamsCommand implements Callable<Integer> {
             description = "Update streams whose settings differ (default: on)")
     boolean update = true;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> overrides = new HashMap<>();
@@ -44,13 +50,31 @@ final class InitStreamsCommand implements Callable<Integer> {
             try (Connection connection = worker.connect("mm-init-streams")) {
                 List<StreamInitializer.Result> results = new StreamInitializer(connection.jetStreamManagement())
                         .apply(catalog, update, dryRun);
+                PrintWriter out = spec.commandLine().getOut();
                 for (StreamInitializer.Result result : results) {
-                    System.out.printf("%-10s %-9s %s%n", result.stream(), result.change(),
-                            result.differences().isEmpty() ? "" : String.join("; ", result.differences()));
+                    out.println(String.format("%-10s %-12s %s", result.stream(), label(result.change()),
+                            result.differences().isEmpty() ? "" : String.join("; ", result.differences())).strip());
                 }
+                if (dryRun) {
+                    out.println("dry run, no stream was created or changed");
+                }
+                out.flush();
                 boolean drift = results.stream().anyMatch(r -> r.change() == StreamInitializer.Change.DIFFERS);
                 return drift ? 1 : 0;
             }
         }
+    }
+
+    // a dry run changes nothing, so it must not say it did: an operator reads CREATED as done
+    private String label(StreamInitializer.Change change) {
+        if (!dryRun) {
+            return change.name();
+        }
+        return switch (change) {
+            case CREATED -> "would create";
+            case UPDATED -> "would update";
+            case UNCHANGED -> "unchanged";
+            case DIFFERS -> "differs";
+        };
     }
 }

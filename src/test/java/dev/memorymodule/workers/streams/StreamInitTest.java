@@ -68,12 +68,25 @@ class StreamInitTest {
         connection.jetStreamManagement().updateStream(StreamConfiguration.builder(online)
                 .maxMessages(5).build());
         String dryRun = run("init-streams", "--nats", nats.url(), "--dry-run");
-        assertThat(dryRun).containsPattern("MM_ONLINE\\s+UPDATED\\s+max-msgs 5 -> 1000000");
+        assertThat(dryRun).containsPattern("MM_ONLINE\\s+would update\\s+max-msgs 5 -> 1000000")
+                .containsPattern("MM_DLQ\\s+unchanged").doesNotContain("UPDATED");
         assertThat(connection.jetStreamManagement().getStreamInfo("MM_ONLINE").getConfiguration().getMaxMsgs())
                 .isEqualTo(5);
         run("init-streams", "--nats", nats.url());
         assertThat(connection.jetStreamManagement().getStreamInfo("MM_ONLINE").getConfiguration().getMaxMsgs())
                 .isEqualTo(1_000_000);
+    }
+
+    @Test
+    void aDryRunOnAFreshServerSaysWhatItWouldCreateAndCreatesNothing() throws Exception {
+        String dryRun = run("init-streams", "--nats", nats.url(), "--dry-run");
+
+        assertThat(dryRun).startsWith("0\n").doesNotContain("CREATED")
+                .endsWith("dry run, no stream was created or changed\n");
+        for (String stream : new String[] { "MM_ONLINE", "MM_OFFLINE", "MM_WRITE", "MM_EVENTS", "MM_DLQ" }) {
+            assertThat(dryRun).containsPattern(stream + "\\s+would create");
+        }
+        assertThat(connection.jetStreamManagement().getStreamNames()).isEmpty();
     }
 
     @Test
