@@ -56,9 +56,17 @@ final class PayloadReader {
 
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+    /**
+     * Jackson's refusal of a long string. The length it quotes is how far it had read when it gave up, not the
+     * length of the string, and the position is where it stopped, somewhere inside it.
+     */
+    private static final Pattern STRING_TOO_LONG = Pattern.compile("^String value length \\(\\d+\\) exceeds");
+
     private final ObjectMapper mapper;
+    private final int maxStringLength;
 
     PayloadReader(int maxNestingDepth, int maxStringLength) {
+        this.maxStringLength = maxStringLength;
         StreamReadConstraints constraints = StreamReadConstraints.builder()
                 .maxNestingDepth(maxNestingDepth)
                 .maxStringLength(maxStringLength)
@@ -89,6 +97,10 @@ final class PayloadReader {
                 rejectTrailingContent(parser, text);
             }
         } catch (StreamConstraintsException e) {
+            if (STRING_TOO_LONG.matcher(e.getOriginalMessage()).find()) {
+                throw reject(KEYWORD_LIMIT, "payload exceeds a limit of this worker: a string value is longer than the "
+                        + maxStringLength + " characters a job may hold");
+            }
             throw reject(KEYWORD_LIMIT, "payload exceeds a limit of this worker " + where(e.getLocation()) + ": "
                     + readable(e));
         } catch (JsonProcessingException e) {

@@ -4,6 +4,7 @@ import static dev.memorymodule.workers.testsupport.WorkerHarness.bytes;
 import static dev.memorymodule.workers.testsupport.WorkerHarness.caseTree;
 import static dev.memorymodule.workers.testsupport.WorkerHarness.fresh;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
@@ -15,6 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.f4b6a3.ulid.UlidCreator;
+import dev.memorymodule.workers.job.JobRejectedException;
+import dev.memorymodule.workers.job.JobValidator;
+import dev.memorymodule.workers.job.Violation;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import dev.memorymodule.workers.testsupport.WorkerHttp;
 import io.nats.client.Subscription;
@@ -120,6 +124,24 @@ class JobGatewayTest {
         HttpResponse<String> refused = http.post("/jobs", bytes(job));
         assertThat(refused.statusCode()).isEqualTo(413);
         assertThat(MAPPER.readTree(refused.body()).path("reason").asText()).contains("MM_ONLINE");
+    }
+
+    @Test
+    void stringLongerThanAJobMayHoldIsRefusedWithTheLimitAndAsTheWorkersWould() throws Exception {
+        ObjectNode job = embedJob("a".repeat(3_000_000));
+        job.put("priority", "offline");
+        byte[] payload = bytes(job);
+
+        HttpResponse<String> refused = http.post("/jobs", payload);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        JsonNode violation = MAPPER.readTree(refused.body()).path("violations").get(0);
+        assertThat(violation.path("keyword").asText()).isEqualTo("limit");
+        assertThat(violation.path("message").asText()).isEqualTo("payload exceeds a limit of this worker: a string "
+                + "value is longer than the " + JobValidator.DEFAULT_MAX_STRING_LENGTH + " characters a job may hold");
+        // the workers' intake reads jobs with the same validator: a dead letter of this job gives the same reason
+        assertThatThrownBy(() -> new JobValidator().validate(payload)).isInstanceOfSatisfying(
+                JobRejectedException.class, rejected -> assertThat(rejected.violations()).extracting(
+                        Violation::message).containsExactly(violation.path("message").asText()));
     }
 
     @Test

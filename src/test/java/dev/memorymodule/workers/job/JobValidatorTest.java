@@ -234,6 +234,10 @@ class JobValidatorTest {
         byte[] payload = change(VALID_CASE, root -> root.withArray("/input/text").add("x".repeat(65)));
 
         assertThat(rejectedBy(strict, payload).violations()).extracting(Violation::keyword).containsExactly("limit");
+        // Jackson quotes how far it read when it gave up, which is neither the string's length nor the limit
+        assertThat(rejectedBy(strict, change(VALID_CASE, root -> root.withArray("/input/text")
+                .add("x".repeat(100_000)))).violations()).extracting(Violation::message).containsExactly(
+                "payload exceeds a limit of this worker: a string value is longer than the 64 characters a job may hold");
     }
 
     @Test
