@@ -37,10 +37,17 @@ public class JobGateway {
     private static final Pattern JOB_ID = Pattern.compile("[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}");
     private static final String JOB_ID_PROPERTY = "mm.http.jobId";
     private static final String JSON = "application/json";
+    private static final String RETRY_AFTER = "Retry-After";
     private static final int RECENT_JOBS = 10_000;
+    /**
+     * Seconds a client is asked to wait before trying again after a 503: the client reconnects every half second,
+     * so a short wait suffices after a restart, and a longer outage just gets a 503 again.
+     */
+    static final String RETRY_AFTER_SECONDS = "5";
 
     private final JobValidator validator;
     private final StreamCatalog streams;
+    private final Supplier<Connection> connection;
     private final JobStatusLookup statuses;
     private final RecentJobs recent = new RecentJobs(RECENT_JOBS);
     private final ObjectMapper mapper = new ObjectMapper();
@@ -56,12 +63,14 @@ public class JobGateway {
             String eventsStream, String eventsPrefix) {
         this.validator = validator;
         this.streams = streams;
+        this.connection = connection;
         this.statuses = new JobStatusLookup(connection, eventsStream, eventsPrefix);
     }
 
     /**
-     * Validates the posted job (throws {@link JobRejectedException}), checks that its stream can store it (throws
-     * {@link JobTooLargeException}) and sets where the route publishes it.
+     * Validates the posted job (throws {@link JobRejectedException}), checks that its stream and the NATS server can
+     * store it (throws {@link JobTooLargeException}), that NATS is connected (throws {@link NatsUnreachableException})
+     * and sets where the route publishes it.
      */
     public void prepare(Exchange exchange) {
         Message in = exchange.getIn();
@@ -72,6 +81,19 @@ public class JobGateway {
         if (payload.length > stream.maxMsgSize()) {
             throw new JobTooLargeException("the job is " + payload.length + " bytes; stream " + stream.name()
                     + " stores at most " + stream.maxMsgSize());
+        }
+        Connection nats = connection.get();
+        long maxPayload = nats.getMaxPayload();
+        if (maxPayload > 0 && payload.length > maxPayload) {
+            throw new JobTooLargeException("the job is " + payload.length + " bytes; the NATS server takes messages"
+                    + " of at most " + maxPayload + " bytes (max_payload)");
+        }
+        // While the client reconnects, jnats keeps what is published in a buffer and sends it once it is back: a
+        // job published now would be stored after the client was told it was not. Refused here, it never leaves.
+        // A drop between this check and the publish still buffers it; that publish then goes unacknowledged and is
+        // answered as perhaps stored, which stays true.
+        if (nats.getStatus() != Connection.Status.CONNECTED) {
+            throw new NatsUnreachableException("NATS is unreachable; the job was not published");
         }
 
         // nothing the client sent may travel as a NATS header of the job (the producer sends Mm-* headers)
@@ -116,11 +138,36 @@ public class JobGateway {
         respond(exchange, 413, body);
     }
 
-    /** 503 when NATS could not take or answer the request (the client may retry), 500 for anything else. */
+    /**
+     * 503 when NATS could not take or answer the request (the client may retry), 500 for anything else. A job
+     * refused before publishing was not stored; one published without an acknowledgement may have been, and the
+     * answer says so, with the job id to look it up by.
+     */
     public void failed(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        boolean unavailable = isUnavailable(cause);
+        // set by prepare just before the route publishes: without it, nothing was published
+        String jobId = exchange.getProperty(JOB_ID_PROPERTY, String.class);
         ObjectNode body = mapper.createObjectNode();
+        if (cause instanceof NatsUnreachableException) {
+            body.put("error", "job store unavailable");
+            body.put("reason", cause.getMessage());
+            respond(exchange, 503, body);
+            exchange.getMessage().setHeader(RETRY_AFTER, RETRY_AFTER_SECONDS);
+            return;
+        }
+        if (jobId != null && isUnanswered(cause)) {
+            // the server and the workers both key on the idempotency key (Nats-Msg-Id, the job ledger), so a second
+            // copy of a stored job is dropped or reported as a duplicate, never run twice
+            body.put("error", "job store did not answer");
+            body.put("reason", "the job was published but NATS did not acknowledge it (" + cause.getMessage()
+                    + "): it may or may not have been stored. Submitting the same job again is safe: the server and"
+                    + " the workers de-duplicate it by its idempotency key");
+            body.put("job_id", jobId);
+            respond(exchange, 503, body);
+            exchange.getMessage().setHeader(RETRY_AFTER, RETRY_AFTER_SECONDS);
+            return;
+        }
+        boolean unavailable = isUnavailable(cause);
         body.put("error", unavailable ? "job store unavailable" : "internal error");
         body.put("reason", cause == null ? "unknown" : String.valueOf(cause.getMessage()));
         respond(exchange, unavailable ? 503 : 500, body);
@@ -148,6 +195,19 @@ public class JobGateway {
         body.put("job_id", jobId);
         body.put("status", pending ? "pending" : "unknown");
         respond(exchange, pending ? 200 : 404, body);
+    }
+
+    /**
+     * jnats reports a publish whose acknowledgement did not come in time as an IOException; the request was on its
+     * way (or in the client's buffer), so the server may have stored the job.
+     */
+    private static boolean isUnanswered(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isUnavailable(Throwable cause) {

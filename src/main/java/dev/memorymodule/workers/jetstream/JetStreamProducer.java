@@ -50,7 +50,11 @@ public class JetStreamProducer extends DefaultProducer {
         checkSize(subject, body, headers);
 
         if (endpoint.isCore()) {
-            endpoint.getComponent().connection().publish(subject, headers, body);
+            try {
+                endpoint.getComponent().connection().publish(subject, headers, body);
+            } catch (IllegalArgumentException e) {
+                throw tooLargeOrElse(subject, e);
+            }
             return;
         }
         PublishOptions.Builder options = PublishOptions.builder().expectedStream(endpoint.getStream());
@@ -67,6 +71,8 @@ public class JetStreamProducer extends DefaultProducer {
                         + " bytes, more than stream " + endpoint.getStream() + " accepts (" + e.getMessage() + ")", e);
             }
             throw e;
+        } catch (IllegalArgumentException e) {
+            throw tooLargeOrElse(subject, e);
         }
         in.setHeader(JetStreamConstants.PUBLISHED_SEQUENCE, ack.getSeqno());
         in.setHeader(JetStreamConstants.DUPLICATE, ack.isDuplicate());
@@ -83,6 +89,19 @@ public class JetStreamProducer extends DefaultProducer {
             throw new MessageTooLargeException("the message for " + subject + " is " + size + " bytes, more than the "
                     + maxPayload + " bytes the NATS server accepts (max_payload)");
         }
+    }
+
+    /**
+     * jnats checks max_payload itself too, against the server it is connected to now; after a reconnect to one with
+     * a lower limit its refusal can come before {@link #checkSize} sees the new limit.
+     */
+    private static RuntimeException tooLargeOrElse(String subject, IllegalArgumentException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("payload size exceed")) {
+            return new MessageTooLargeException("the message for " + subject + " is more than the NATS server "
+                    + "accepts (max_payload): " + message, e);
+        }
+        return e;
     }
 
     private Headers natsHeaders(Message in) {

@@ -10,17 +10,21 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.f4b6a3.ulid.UlidCreator;
+import dev.memorymodule.workers.jetstream.JetStreamComponent;
 import dev.memorymodule.workers.job.JobRejectedException;
 import dev.memorymodule.workers.job.JobValidator;
 import dev.memorymodule.workers.job.Violation;
+import dev.memorymodule.workers.testsupport.TcpProxy;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import dev.memorymodule.workers.testsupport.WorkerHttp;
+import io.nats.client.Connection;
 import io.nats.client.Subscription;
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AfterAll;
@@ -40,13 +44,14 @@ class JobGatewayTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private WorkerHarness harness;
+    private Main worker;
     private WorkerHttp http;
 
     @BeforeAll
     void start() throws Exception {
         harness = new WorkerHarness();
         // nothing consumes the offline stream in this test, so an offline job stays queued
-        Main worker = harness.startWorker(Map.of("mm.http.jobs.enabled", "true",
+        worker = harness.startWorker(Map.of("mm.http.jobs.enabled", "true",
                 "mm.consumer.offline.enabled", "false", "mm.nats.request-timeout", "1s"));
         http = WorkerHttp.of(worker);
     }
@@ -127,6 +132,28 @@ class JobGatewayTest {
     }
 
     @Test
+    void jobOverTheServersMaxPayloadIsRefusedWith413() throws Exception {
+        ObjectNode job = embedJob("x");
+        job.put("priority", "offline");
+        // 3 MB in texts each within the string limit: MM_OFFLINE stores 8 MiB, the test server takes 1 MB
+        var texts = ((ObjectNode) job.path("input")).putArray("text");
+        for (int i = 0; i < 4; i++) {
+            texts.add("a".repeat(750_000));
+        }
+        byte[] payload = bytes(job);
+        long maxPayload = harness.connection().getMaxPayload();
+        long stored = storedJobs();
+
+        HttpResponse<String> refused = http.post("/jobs", payload);
+        assertThat(refused.statusCode()).isEqualTo(413);
+        JsonNode body = MAPPER.readTree(refused.body());
+        assertThat(body.path("error").asText()).isEqualTo("job too large");
+        assertThat(body.path("reason").asText()).contains(Integer.toString(payload.length))
+                .contains(Long.toString(maxPayload)).contains("max_payload");
+        assertThat(storedJobs()).isEqualTo(stored);
+    }
+
+    @Test
     void stringLongerThanAJobMayHoldIsRefusedWithTheLimitAndAsTheWorkersWould() throws Exception {
         ObjectNode job = embedJob("a".repeat(3_000_000));
         job.put("priority", "offline");
@@ -142,6 +169,45 @@ class JobGatewayTest {
         assertThatThrownBy(() -> new JobValidator().validate(payload)).isInstanceOfSatisfying(
                 JobRejectedException.class, rejected -> assertThat(rejected.violations()).extracting(
                         Violation::message).containsExactly(violation.path("message").asText()));
+    }
+
+    @Test
+    void jobPublishedWithoutAnAcknowledgementGets503SayingItMayBeStoredAndIsSafeToResubmit() throws Exception {
+        try (TcpProxy proxy = TcpProxy.start("127.0.0.1", harness.nats().port())) {
+            // a gateway of its own, behind a link that can stall while its connection still looks connected
+            Main gateway = harness.startWorker(Map.of("mm.nats.url", "nats://127.0.0.1:" + proxy.port(),
+                    "mm.http.jobs.enabled", "true", "mm.nats.request-timeout", "1s",
+                    "mm.consumer.online.enabled", "false", "mm.consumer.offline.enabled", "false",
+                    "mm.consumer.write.enabled", "false"));
+            WorkerHttp gatewayHttp = WorkerHttp.of(gateway);
+            ObjectNode job = embedJob("acknowledgement lost");
+            job.put("priority", "offline");
+            String jobId = job.path("job_id").asText();
+            long stored = lastSequence("MM_OFFLINE");
+
+            proxy.freeze();
+            HttpResponse<String> unanswered;
+            try {
+                unanswered = gatewayHttp.post("/jobs", bytes(job));
+            } finally {
+                proxy.restore();
+            }
+            assertThat(unanswered.statusCode()).isEqualTo(503);
+            assertThat(unanswered.headers().firstValue("Retry-After")).hasValue(JobGateway.RETRY_AFTER_SECONDS);
+            JsonNode body = MAPPER.readTree(unanswered.body());
+            assertThat(body.path("job_id").asText()).isEqualTo(jobId);
+            assertThat(body.path("reason").asText()).contains("may or may not have been stored")
+                    .contains("Submitting the same job again is safe");
+
+            // the stalled publish went on once the link was back: the job is stored, and the same job again is not
+            HttpResponse<String> again = gatewayHttp.post("/jobs", bytes(job));
+            assertThat(again.statusCode()).isEqualTo(202);
+            assertThat(MAPPER.readTree(again.body()).path("duplicate").asBoolean()).isTrue();
+            assertThat(lastSequence("MM_OFFLINE")).isEqualTo(stored + 1);
+            assertThat(new String(harness.connection().jetStreamManagement().getMessage("MM_OFFLINE", stored + 1)
+                    .getData(), StandardCharsets.UTF_8)).contains(jobId);
+            harness.stopWorker(gateway);
+        }
     }
 
     @Test
@@ -193,13 +259,35 @@ class JobGatewayTest {
 
     @Test
     @Order(Integer.MAX_VALUE)
-    void jobThatNatsCannotTakeGets503() throws Exception {
+    void jobThatNatsCannotTakeGets503AndIsNotStoredWhenNatsIsBack() throws Exception {
+        Connection workerConnection = worker.getCamelContext().getComponent("jetstream", JetStreamComponent.class)
+                .connection();
+        ObjectNode job = embedJob("no server");
+        String jobId = job.path("job_id").asText();
+        long stored = storedJobs();
         harness.nats().kill();
+        await().atMost(OUTCOME_WAIT).until(() -> workerConnection.getStatus() != Connection.Status.CONNECTED);
 
-        HttpResponse<String> refused = http.post("/jobs", bytes(embedJob("no server")));
+        HttpResponse<String> refused = http.post("/jobs", bytes(job));
         assertThat(refused.statusCode()).isEqualTo(503);
-        assertThat(MAPPER.readTree(refused.body()).path("error").asText()).isEqualTo("job store unavailable");
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue(JobGateway.RETRY_AFTER_SECONDS);
+        JsonNode body = MAPPER.readTree(refused.body());
+        assertThat(body.path("error").asText()).isEqualTo("job store unavailable");
+        assertThat(body.path("reason").asText()).isEqualTo("NATS is unreachable; the job was not published");
         assertThat(http.get("/jobs/" + UlidCreator.getMonotonicUlid()).statusCode()).isEqualTo(503);
+
+        harness.nats().restart();
+        await().atMost(OUTCOME_WAIT).until(() -> workerConnection.getStatus() == Connection.Status.CONNECTED);
+        // anything the client had buffered is sent on reconnect before what comes after it, such as this job
+        ObjectNode after = embedJob("after the restart");
+        assertThat(http.post("/jobs", bytes(after)).statusCode()).isEqualTo(202);
+        await().atMost(OUTCOME_WAIT).until(() -> !harness.events(after.path("job_id").asText()).isEmpty());
+        assertThat(storedJobs()).isEqualTo(stored + 1);
+        assertThat(harness.events(jobId)).isEmpty();
+    }
+
+    private long lastSequence(String stream) throws Exception {
+        return harness.connection().jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
     }
 
     private long storedJobs() throws Exception {
