@@ -19,6 +19,7 @@ import dev.memorymodule.workers.embed.EmbeddingDevice;
 import dev.memorymodule.workers.embed.ModelRegistry;
 import dev.memorymodule.workers.embed.TextLimits;
 import dev.memorymodule.workers.http.JobGateway;
+import dev.memorymodule.workers.http.OversizedRequests;
 import dev.memorymodule.workers.jetstream.JetStreamComponent;
 import dev.memorymodule.workers.job.DeadLetters;
 import dev.memorymodule.workers.job.JobEvents;
@@ -135,6 +136,7 @@ public class WorkerConfiguration implements CamelConfiguration {
 
         FleetMembership fleet = fleetMembership(config, capabilities);
         joinOnStart(context, fleet);
+        answerOversizedRequestsOnStart(context);
 
         GraphStore openedGraph = graph;
         closeOnStop(context, () -> {
@@ -258,6 +260,15 @@ public class WorkerConfiguration implements CamelConfiguration {
             });
         } catch (Exception e) {
             throw new IllegalStateException("cannot register the fleet view", e);
+        }
+    }
+
+    /** The HTTP server's router exists once the server has started, which is before the context has. */
+    private static void answerOversizedRequestsOnStart(CamelContext context) {
+        try {
+            context.addStartupListener((camel, alreadyStarted) -> OversizedRequests.install(camel));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register the handler of oversized requests", e);
         }
     }
 

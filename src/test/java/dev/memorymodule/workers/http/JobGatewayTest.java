@@ -172,6 +172,20 @@ class JobGatewayTest {
     }
 
     @Test
+    void bodyOverTheServersLimitIsRefusedWithAJson413() throws Exception {
+        byte[] body = new byte[9 * 1024 * 1024];
+        Arrays.fill(body, (byte) ' ');
+
+        HttpResponse<String> refused = http.post("/jobs", body);
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        JsonNode answer = MAPPER.readTree(refused.body());
+        assertThat(answer.path("error").asText()).isEqualTo("request too large");
+        assertThat(answer.path("reason").asText()).contains("8388608");
+    }
+
+    @Test
     void jobPublishedWithoutAnAcknowledgementGets503SayingItMayBeStoredAndIsSafeToResubmit() throws Exception {
         try (TcpProxy proxy = TcpProxy.start("127.0.0.1", harness.nats().port())) {
             // a gateway of its own, behind a link that can stall while its connection still looks connected
