@@ -240,7 +240,8 @@ public class WorkerConfiguration implements CamelConfiguration {
             NatsAuth.apply(options, config.apply("mm.nats.nkey-seed-file"),
                     Boolean.parseBoolean(config.apply("mm.nats.tls").trim()));
         } catch (Exception e) {
-            throw new IllegalStateException("cannot read the NATS credentials for the fleet view", e);
+            throw new IllegalStateException("cannot read the NATS credentials for the fleet view from "
+                    + "mm.nats.nkey-seed-file = " + config.apply("mm.nats.nkey-seed-file") + ": " + e.getMessage(), e);
         }
         return new FleetMembership(options.build(), config.apply("mm.fleet.bucket").trim(),
                 Duration.ofMillis(millis(config.apply("mm.fleet.ttl"))),
