@@ -12,10 +12,9 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorymodule.workers.testsupport.MmCli;
-import dev.memorymodule.workers.testsupport.NatsServer;
+import dev.memorymodule.workers.testsupport.StreamsServer;
 import dev.memorymodule.workers.testsupport.TempFiles;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,24 +26,22 @@ import org.junit.jupiter.api.Test;
  */
 class SubmitCommandTest {
 
-    private NatsServer nats;
+    private StreamsServer server;
     private Connection connection;
     private MmCli mm;
     private Path dir;
 
     @BeforeEach
     void start() throws Exception {
-        nats = NatsServer.start();
-        connection = Nats.connect(nats.url());
-        mm = new MmCli(nats.url());
-        assertThat(mm.run("init-streams").exitCode()).isZero();
+        server = StreamsServer.start();
+        connection = server.connection();
+        mm = server.mm();
         dir = Files.createTempDirectory("mm-submit-");
     }
 
     @AfterEach
     void stop() throws Exception {
-        connection.close();
-        nats.close();
+        server.close();
         TempFiles.deleteQuietly(dir);
     }
 
@@ -119,6 +116,6 @@ class SubmitCommandTest {
     }
 
     private long messages(String stream) throws Exception {
-        return connection.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount();
+        return server.messages(stream);
     }
 }

@@ -7,9 +7,8 @@ import java.nio.charset.StandardCharsets;
 import com.github.f4b6a3.ulid.UlidCreator;
 import dev.memorymodule.workers.job.DeadLetters;
 import dev.memorymodule.workers.testsupport.MmCli;
-import dev.memorymodule.workers.testsupport.NatsServer;
+import dev.memorymodule.workers.testsupport.StreamsServer;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,22 +21,20 @@ import org.junit.jupiter.api.Test;
  */
 class DeadLetterCommandsTest {
 
-    private NatsServer nats;
+    private StreamsServer server;
     private Connection connection;
     private MmCli mm;
 
     @BeforeEach
     void start() throws Exception {
-        nats = NatsServer.start();
-        connection = Nats.connect(nats.url());
-        mm = new MmCli(nats.url());
-        assertThat(mm.run("init-streams").exitCode()).isZero();
+        server = StreamsServer.start();
+        connection = server.connection();
+        mm = server.mm();
     }
 
     @AfterEach
     void stop() throws Exception {
-        connection.close();
-        nats.close();
+        server.close();
     }
 
     @Test
@@ -120,6 +117,6 @@ class DeadLetterCommandsTest {
     }
 
     private long messages(String stream) throws Exception {
-        return connection.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount();
+        return server.messages(stream);
     }
 }
