@@ -270,6 +270,12 @@ class PipelineTest {
     }
 
     @Test
+    void theRunningWorkersLedgerRenewsTheLeasesOfItsJobs() {
+        // Camel starts the idempotent repository with its route; unstarted, the ledger would renew nothing
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).contains("job-ledger-lease");
+    }
+
+    @Test
     void twoOrgsUsingTheSameKeyEachGetTheirOwnWrite() throws Exception {
         ObjectNode orgA = pgWriteJob("org A's memory");
         ObjectNode orgB = pgWriteJob("org B's memory");
