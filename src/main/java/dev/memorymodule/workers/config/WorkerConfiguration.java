@@ -176,7 +176,15 @@ public class WorkerConfiguration implements CamelConfiguration {
     }
 
     static Set<String> jobTypes(Function<String, String> config) {
-        return Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"));
+        Set<String> types = Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"));
+        Set<String> unknown = new TreeSet<>(types);
+        unknown.removeAll(ALL_TYPES);
+        if (!unknown.isEmpty()) {
+            // a misspelt type would hand every job of the real one over, and the fleet view would announce it
+            throw new IllegalArgumentException("mm.worker.job-types names " + unknown + ", which no job has; the "
+                    + "job types are " + new TreeSet<>(ALL_TYPES));
+        }
+        return types;
     }
 
     private static boolean needsVectors(Set<String> jobTypes) {

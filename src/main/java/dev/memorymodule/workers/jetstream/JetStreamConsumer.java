@@ -22,6 +22,7 @@ import io.nats.client.PublishOptions;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsJetStreamMetaData;
@@ -76,8 +77,18 @@ public class JetStreamConsumer extends DefaultConsumer {
 
     public JetStreamConsumer(JetStreamEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
+        requireAtLeastOne(endpoint, "concurrency", endpoint.getConcurrency());
+        requireAtLeastOne(endpoint, "batchSize", endpoint.getBatchSize());
+        requireAtLeastOne(endpoint, "maxAckPending", endpoint.getMaxAckPending());
         this.endpoint = endpoint;
         this.backoff = NakBackoff.parse(endpoint.getNakBackoff());
+    }
+
+    private static void requireAtLeastOne(JetStreamEndpoint endpoint, String option, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("jetstream:" + endpoint.getStream() + " (durable "
+                    + endpoint.getDurable() + "): " + option + " is " + value + "; it must be at least 1");
+        }
     }
 
     @Override
@@ -164,11 +175,56 @@ public class JetStreamConsumer extends DefaultConsumer {
         if (endpoint.getFilterSubject() != null && !endpoint.getFilterSubject().isBlank()) {
             config.filterSubject(endpoint.getFilterSubject());
         }
+        refuseAnotherFilter(management);
         try {
             management.addOrUpdateConsumer(endpoint.getStream(), config.build());
         } catch (JetStreamApiException e) {
             throw new IllegalStateException("cannot create or update durable consumer " + endpoint.getDurable()
-                    + " on stream " + endpoint.getStream() + ": " + e.getMessage(), e);
+                    + " on stream " + endpoint.getStream() + ": " + e.getMessage() + otherConsumers(management), e);
+        }
+    }
+
+    /**
+     * Workers of one pool share their durable consumer, so the filter is the pool's, not one worker's: a worker
+     * that brought another filter would narrow (or widen) what its whole pool receives, silently, and the jobs
+     * left outside would wait in the stream with no consumer. It refuses to start instead.
+     */
+    private void refuseAnotherFilter(JetStreamManagement management) throws Exception {
+        ConsumerInfo existing;
+        try {
+            existing = management.getConsumerInfo(endpoint.getStream(), endpoint.getDurable());
+        } catch (JetStreamApiException e) {
+            return; // not there yet: this worker creates it
+        }
+        String have = blankToAll(existing.getConsumerConfiguration().getFilterSubject());
+        String want = blankToAll(endpoint.getFilterSubject());
+        if (!have.equals(want)) {
+            throw new IllegalStateException("durable consumer " + endpoint.getDurable() + " on stream "
+                    + endpoint.getStream() + " has filter " + have + ", and this worker's is " + want + ": the "
+                    + "workers of one pool share it, so they must share its filter. Give this worker the pool's "
+                    + "filter, or another pool name; to change the pool's filter, stop the pool and delete the "
+                    + "durable consumer first");
+        }
+    }
+
+    private static String blankToAll(String filter) {
+        return filter == null || filter.isBlank() ? ">" : filter.trim();
+    }
+
+    /** The stream's other durable consumers and their filters, for an error about overlapping ones. */
+    private String otherConsumers(JetStreamManagement management) {
+        try {
+            StringBuilder others = new StringBuilder();
+            for (ConsumerInfo info : management.getConsumers(endpoint.getStream())) {
+                if (!info.getName().equals(endpoint.getDurable())) {
+                    others.append(others.length() == 0 ? "" : ", ").append(info.getName()).append(" (filter ")
+                            .append(blankToAll(info.getConsumerConfiguration().getFilterSubject())).append(')');
+                }
+            }
+            return others.length() == 0 ? "" : "; this worker's filter is " + blankToAll(endpoint.getFilterSubject())
+                    + " and the stream's other consumers are " + others;
+        } catch (Exception e) {
+            return "";
         }
     }
 

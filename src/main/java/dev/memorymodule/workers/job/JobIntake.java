@@ -81,7 +81,6 @@ public class JobIntake {
             }
             throw e;
         }
-        checkSubject(job, in.getHeader(JetStreamConstants.SUBJECT, String.class));
         exchange.setProperty(JobHeaders.JOB, job);
         in.setHeader(JobHeaders.JOB_ID, job.jobId());
         in.setHeader(JobHeaders.JOB_TYPE, job.type());
@@ -93,13 +92,14 @@ public class JobIntake {
             MDC.put(MDC_TRACE_ID, job.traceId());
         }
         MDC.put(MDC_JOB_ID, job.jobId());
+        checkSubject(job, in.getHeader(JetStreamConstants.SUBJECT, String.class));
     }
 
     /**
      * True when this worker lacks something the job requires (its job type, GPU, VRAM, trust zone, model): the job
-     * is handed over, as a fresh message with its delivery budget whole, for a worker that has it. After
-     * {@code maxHandovers} handovers no capable worker has taken it, and it fails for good with the reason; a job
-     * with a deadline ends as expired at its deadline before that, and its event says why it never ran.
+     * is handed over, as a fresh message with its delivery budget whole, for a worker that has it. A job with a
+     * deadline is handed over until it expires at it, and its event says why it never ran; one without fails for
+     * good with the reason once {@code maxHandovers} handovers found no capable worker.
      */
     public boolean lacksCapability(Exchange exchange) {
         ValidatedJob job = exchange.getProperty(JobHeaders.JOB, ValidatedJob.class);
@@ -116,7 +116,8 @@ public class JobIntake {
         }
         String lacks = "this worker lacks " + String.join(", ", missing);
         long handovers = exchange.getIn().getHeader(JetStreamConstants.HANDOVERS, 0L, Long.class);
-        if (handovers >= maxHandovers) {
+        // a deadline bounds the search already, and the job then ends as expired at it, saying why
+        if (handovers >= maxHandovers && job.deadline().isEmpty()) {
             throw new PermanentJobException("no worker that could run the job took it in " + handovers
                     + " handovers; last one: " + lacks);
         }

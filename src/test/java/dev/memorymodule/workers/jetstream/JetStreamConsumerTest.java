@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -286,6 +287,24 @@ class JetStreamConsumerTest {
         // the first retry keeps the backoff; only the last delivery waits for the cause to clear
         assertThat(route.gapMillis(1)).isBetween(100 - TIMER_SLACK_MILLIS, clearsMillis / 2);
         assertThat(route.gapMillis(2)).isGreaterThanOrEqualTo(clearsMillis - TIMER_SLACK_MILLIS);
+    }
+
+    @Test
+    void workerBringingAnotherFilterToItsPoolsDurableRefusesToStartAndChangesNothing() throws Exception {
+        start(RecordingProcessor.succeeding(), "filterSubject=" + subject + FAST);
+        String wider = subject.substring(0, subject.lastIndexOf('.')) + ".>";
+
+        assertThatThrownBy(() -> start(RecordingProcessor.succeeding(), "filterSubject=" + wider + FAST))
+                .hasStackTraceContaining("durable consumer " + DURABLE + " on stream " + stream + " has filter "
+                        + subject + ", and this worker's is " + wider);
+        assertThat(probe.consumer(stream, DURABLE).getConsumerConfiguration().getFilterSubject()).isEqualTo(subject);
+    }
+
+    @Test
+    void concurrencyBelowOneIsRefusedNamingTheOption() {
+        assertThatThrownBy(() -> start(RecordingProcessor.succeeding(), "concurrency=0" + FAST))
+                .hasStackTraceContaining("jetstream:" + stream + " (durable " + DURABLE + "): concurrency is 0; "
+                        + "it must be at least 1");
     }
 
     @Test
