@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.cli;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;

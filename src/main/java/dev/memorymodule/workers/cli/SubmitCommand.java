@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.cli;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;

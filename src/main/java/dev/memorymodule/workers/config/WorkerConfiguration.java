@@ -48,7 +48,6 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
-import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,15 +92,15 @@ public class WorkerConfiguration implements CamelConfiguration {
                 () -> context.getComponent("jetstream", JetStreamComponent.class).connection(),
                 config.apply("mm.streams.events.name"), config.apply("mm.events.subject-prefix")));
         if (Boolean.parseBoolean(config.apply("camel.metrics.enabled"))) {
-            WorkerMetrics.install(context, Duration.ofMillis(millis(config.apply("mm.metrics.pending-interval"))));
+            WorkerMetrics.install(context, Duration.ofMillis(millis(config, "mm.metrics.pending-interval")));
         }
 
         HikariDataSource dataSource = Database.open(config.apply("mm.db.url"), config.apply("mm.db.user"),
                 config.apply("mm.db.password"), Integer.parseInt(config.apply("mm.db.pool-size")),
-                millis(config.apply("mm.db.connection-timeout")));
+                millis(config, "mm.db.connection-timeout"));
         registry.bind("dataSource", dataSource);
         registry.bind("jobLedger", new JobLedger(dataSource, workerId,
-                Duration.ofMillis(millis(config.apply("mm.idempotency.lease")))));
+                Duration.ofMillis(millis(config, "mm.idempotency.lease"))));
 
         TextLimits limits = new TextLimits(Integer.parseInt(config.apply("mm.embedding.max-texts")),
                 Integer.parseInt(config.apply("mm.embedding.max-text-chars")));
@@ -212,7 +211,7 @@ public class WorkerConfiguration implements CamelConfiguration {
             case "qdrant" -> QdrantVectorStore.connect(new QdrantVectorStore.Options(config.apply("mm.qdrant.host"),
                     Integer.parseInt(config.apply("mm.qdrant.port").trim()), blankToNull(config.apply(
                     "mm.qdrant.api-key")), Boolean.parseBoolean(config.apply("mm.qdrant.tls").trim()),
-                    Duration.ofMillis(millis(config.apply("mm.qdrant.timeout")))));
+                    Duration.ofMillis(millis(config, "mm.qdrant.timeout"))));
             default -> throw new IllegalArgumentException("mm.vector.backend must be neo4j or qdrant, not " + backend);
         };
     }
@@ -252,7 +251,7 @@ public class WorkerConfiguration implements CamelConfiguration {
                     + "mm.nats.nkey-seed-file = " + config.apply("mm.nats.nkey-seed-file") + ": " + e.getMessage(), e);
         }
         return new FleetMembership(options.build(), config.apply("mm.fleet.bucket").trim(),
-                Duration.ofMillis(millis(config.apply("mm.fleet.ttl"))),
+                Duration.ofMillis(millis(config, "mm.fleet.ttl")),
                 Integer.parseInt(config.apply("mm.fleet.replicas").trim()),
                 config.apply("mm.fleet.events-prefix").trim(), capabilities);
     }
@@ -301,7 +300,7 @@ public class WorkerConfiguration implements CamelConfiguration {
         }
         return new ChatSummarizer(url, config.apply("mm.summarize.chat.model").trim(),
                 blankToNull(config.apply("mm.summarize.chat.api-key")),
-                Duration.ofMillis(millis(config.apply("mm.summarize.chat.timeout"))));
+                Duration.ofMillis(millis(config, "mm.summarize.chat.timeout")));
     }
 
     private static String blankToNull(String value) {
@@ -321,8 +320,9 @@ public class WorkerConfiguration implements CamelConfiguration {
         return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
     }
 
-    private static long millis(String value) {
-        return TimeUtils.toMilliSeconds(value.trim());
+    /** A duration setting, which must give its unit: a bare number or an unknown unit stops the start. */
+    private static long millis(Function<String, String> config, String key) {
+        return DurationText.parse(key, config.apply(key)).toMillis();
     }
 
     private static void closeOnStop(CamelContext context, Runnable close) {

@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.embed;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.Map;
 import java.util.function.Function;
 
 import dev.memorymodule.workers.job.PermanentJobException;
-import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,8 +90,8 @@ public final class ModelRegistry implements AutoCloseable {
         return new BatchOptions(Boolean.parseBoolean(required(lookup, prefix + "enabled")),
                 Integer.parseInt(required(lookup, prefix + "max-texts")),
                 Integer.parseInt(required(lookup, prefix + "max-tokens")),
-                Duration.ofMillis(TimeUtils.toMilliSeconds(required(lookup, prefix + "online-wait"))),
-                Duration.ofMillis(TimeUtils.toMilliSeconds(required(lookup, prefix + "offline-wait"))));
+                DurationText.parse(prefix + "online-wait", required(lookup, prefix + "online-wait")),
+                DurationText.parse(prefix + "offline-wait", required(lookup, prefix + "offline-wait")));
     }
 
     private static ModelSpec spec(Function<String, String> lookup, String name) {

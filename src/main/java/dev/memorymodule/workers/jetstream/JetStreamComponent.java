@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.jetstream;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.time.Duration;
 import java.util.Map;
 
@@ -15,7 +16,6 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
-import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,11 +124,11 @@ public class JetStreamComponent extends DefaultComponent {
     }
 
     Duration requestTimeoutDuration() {
-        return Duration.ofMillis(TimeUtils.toMilliSeconds(requestTimeout));
+        return DurationText.parse("requestTimeout", requestTimeout);
     }
 
     Duration pingIntervalDuration() {
-        return Duration.ofMillis(TimeUtils.toMilliSeconds(pingInterval));
+        return DurationText.parse("pingInterval", pingInterval);
     }
 
     private static final class LoggingConnectionListener implements ConnectionListener {

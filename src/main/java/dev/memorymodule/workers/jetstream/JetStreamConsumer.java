@@ -77,6 +77,7 @@ public class JetStreamConsumer extends DefaultConsumer {
 
     public JetStreamConsumer(JetStreamEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
+        endpoint.checkDurations();
         requireAtLeastOne(endpoint, "concurrency", endpoint.getConcurrency());
         requireAtLeastOne(endpoint, "batchSize", endpoint.getBatchSize());
         requireAtLeastOne(endpoint, "maxAckPending", endpoint.getMaxAckPending());

@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.jetstream;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.time.Duration;
 
 import org.apache.camel.Category;
@@ -10,7 +11,6 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
-import org.apache.camel.util.TimeUtils;
 
 /**
  * {@code jetstream:STREAM[?options]}. As a consumer it binds a durable pull consumer on the stream and hands each
@@ -100,7 +100,18 @@ public class JetStreamEndpoint extends DefaultEndpoint {
     }
 
     static Duration duration(String value) {
-        return Duration.ofMillis(TimeUtils.toMilliSeconds(value));
+        return DurationText.parse("a jetstream endpoint duration", value);
+    }
+
+    /** Checks every duration option once, naming the one that does not give its unit. */
+    void checkDurations() {
+        DurationText.parse("ackWait", ackWait);
+        DurationText.parse("fetchTimeout", fetchTimeout);
+        DurationText.parse("handoverDelay", handoverDelay);
+        DurationText.parse("drainTimeout", drainTimeout);
+        if (inProgressInterval != null && !inProgressInterval.isBlank()) {
+            DurationText.parse("inProgressInterval", inProgressInterval);
+        }
     }
 
     public String getStream() {

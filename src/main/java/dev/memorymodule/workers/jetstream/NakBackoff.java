@@ -1,10 +1,10 @@
 package dev.memorymodule.workers.jetstream;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.camel.util.TimeUtils;
 
 /**
  * The delay before JetStream redelivers a message that failed transiently, chosen by its delivery count: the
@@ -36,13 +36,8 @@ public final class NakBackoff {
     }
 
     private static Duration step(String text, String spec) {
-        try {
-            return Duration.ofMillis(TimeUtils.toMilliSeconds(text));
-        } catch (RuntimeException e) {
-            // Camel's parser fails on a typo with an index or number error that names neither option nor value
-            throw new IllegalArgumentException("nak backoff step '" + text + "' of '" + spec
-                    + "' is not a duration such as 500ms, 5s or 1m", e);
-        }
+        // a step without its unit would be read as milliseconds by Camel's parser, and an unknown unit as 0
+        return DurationText.parse("nak backoff step of '" + spec + "'", text);
     }
 
     public Duration delayFor(long deliveryCount) {

@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.streams;
 
+import dev.memorymodule.workers.config.DurationText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-import org.apache.camel.util.TimeUtils;
 
 /**
  * The project's streams, read from configuration keys {@code mm.streams.<id>.<setting>}, where id is one of
@@ -88,7 +88,7 @@ public final class StreamCatalog {
         }
 
         Duration duration(String key) {
-            return Duration.ofMillis(TimeUtils.toMilliSeconds(text(key)));
+            return DurationText.parse(prefix + key, text(key));
         }
 
         /** Sizes accept a plain byte count or a KiB/MiB/GiB suffix, as operators write them. */

@@ -301,6 +301,12 @@ class JetStreamConsumerTest {
     }
 
     @Test
+    void aDurationWithoutItsUnitIsRefusedNotReadAsMilliseconds() {
+        assertThatThrownBy(() -> start(RecordingProcessor.succeeding(), "ackWait=30" + FAST))
+                .hasStackTraceContaining("ackWait takes a duration with its unit (30s, 2h, 7d), not '30'");
+    }
+
+    @Test
     void concurrencyBelowOneIsRefusedNamingTheOption() {
         assertThatThrownBy(() -> start(RecordingProcessor.succeeding(), "concurrency=0" + FAST))
                 .hasStackTraceContaining("jetstream:" + stream + " (durable " + DURABLE + "): concurrency is 0; "

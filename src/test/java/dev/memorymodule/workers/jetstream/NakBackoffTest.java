@@ -22,8 +22,9 @@ class NakBackoffTest {
     }
 
     @Test
-    void plainNumberIsMilliseconds() {
-        assertThat(NakBackoff.parse("250").steps()).containsExactly(Duration.ofMillis(250));
+    void aStepWithoutItsUnitIsRefusedNotReadAsMilliseconds() {
+        assertThatThrownBy(() -> NakBackoff.parse("1s,250")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'1s,250'").hasMessageContaining("not '250'");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.memorymodule.workers.cli;
+package dev.memorymodule.workers.config;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -7,15 +7,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as an operator types them on the command line: one or more amounts with a unit each ({@code 30s},
+ * Durations as an operator types them, in the configuration or on the command line: one or more amounts with a unit each ({@code 30s},
  * {@code 2h}, {@code 1h30m}, {@code 7d}, {@code 2w}). Camel's own reader answers 0 for a unit it does not know and
  * milliseconds for a bare number, and either silently turned an option into something no one meant; here both are
  * refused.
  */
-final class DurationText {
+public final class DurationText {
 
     /** The units read, in the case they are written: {@code M} or {@code H} would be a guess. */
-    static final String UNITS = "ms, s, m, h, d, w";
+    public static final String UNITS = "ms, s, m, h, d, w";
 
     private static final Map<String, Duration> UNIT = Map.of(
             "ms", Duration.ofMillis(1),
@@ -34,7 +34,7 @@ final class DurationText {
      * @param option the option's name, for the message
      * @throws IllegalArgumentException naming the option and the value when it is not a duration with its units
      */
-    static Duration parse(String option, String value) {
+    public static Duration parse(String option, String value) {
         String trimmed = value == null ? "" : value.trim();
         if (!WHOLE.matcher(trimmed).matches()) {
             throw new IllegalArgumentException(option + " takes a duration with its unit (30s, 2h, 7d), not '"
