@@ -21,7 +21,7 @@ import org.apache.camel.support.EventNotifierSupport;
  * Counts each job delivery when its exchange ends. The outcome is counted only when the exchange completed, that is
  * after its event was stored on the events stream: a delivery that failed before that is redelivered and counted
  * then, so no outcome is counted twice. A redelivery of a job whose outcome was already stored sets no outcome and
- * is not counted again either.
+ * is not counted again either, and neither is an outcome whose event the server dropped as one it already held.
  */
 final class JobOutcomeMeters extends EventNotifierSupport {
 
@@ -66,6 +66,11 @@ final class JobOutcomeMeters extends EventNotifierSupport {
         }
         String outcome = exchange.getProperty(JobOutcome.PROPERTY, String.class);
         if (event instanceof ExchangeFailedEvent || outcome == null) {
+            return;
+        }
+        if (Boolean.TRUE.equals(in.getHeader(JetStreamConstants.DUPLICATE, Boolean.class))) {
+            // the events stream already held this outcome (a redelivery that ran while the first delivery was
+            // still running, past its ack wait): the server dropped the event, and the job is counted once
             return;
         }
         String type = type(exchange);
