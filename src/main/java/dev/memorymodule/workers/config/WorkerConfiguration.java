@@ -46,6 +46,7 @@ import dev.memorymodule.workers.vector.VectorStore;
 import dev.memorymodule.workers.streams.StreamCatalog;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -256,14 +257,26 @@ public class WorkerConfiguration implements CamelConfiguration {
                 config.apply("mm.fleet.events-prefix").trim(), capabilities);
     }
 
-    /** The worker announces itself once Camel has started, consumers included. */
+    /**
+     * The worker announces itself once Camel has fully started, its consumers included: a worker whose consumer
+     * cannot start (a filter its pool does not share, a bad option) fails before it is ever listed.
+     */
     private static void joinOnStart(CamelContext context, FleetMembership fleet) {
         try {
-            context.addStartupListener((camel, alreadyStarted) -> {
-                try {
-                    fleet.join();
-                } catch (Exception e) {
-                    LOG.warn("Could not join the fleet view; the worker runs but is not listed: {}", e.toString());
+            context.addStartupListener(new StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
+                    // routes may still be starting here; see below
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) {
+                    try {
+                        fleet.join();
+                    } catch (Exception e) {
+                        LOG.warn("Could not join the fleet view; the worker runs but is not listed: {}",
+                                e.toString());
+                    }
                 }
             });
         } catch (Exception e) {

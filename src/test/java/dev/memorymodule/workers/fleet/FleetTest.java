@@ -16,6 +16,7 @@ import dev.memorymodule.workers.embed.EmbeddingDevice;
 import dev.memorymodule.workers.testsupport.WorkerHarness;
 import dev.memorymodule.workers.testsupport.WorkerProcess;
 import io.nats.client.KeyValue;
+import io.nats.client.Message;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import org.apache.camel.main.Main;
@@ -68,6 +69,23 @@ class FleetTest {
                     .hasStackTraceContaining(missing);
             // it never got as far as announcing itself
             assertThat(harness.connection().keyValueManagement().getBucketNames()).doesNotContain("mm_workers");
+        }
+    }
+
+    @Test
+    void aWorkerWhoseConsumerCannotStartIsNeverListed() throws Exception {
+        try (WorkerHarness harness = new WorkerHarness()) {
+            harness.startWorker(Map.of("mm.worker.id", "fleet-first"));
+            KeyValue fleet = harness.connection().keyValue("mm_workers");
+            await().atMost(Duration.ofSeconds(10)).until(() -> fleet.get("fleet-first") != null);
+
+            // same pool, another filter: its consumer refuses to start, so the worker never runs
+            assertThatThrownBy(() -> harness.startWorker(Map.of("mm.worker.id", "fleet-misfit",
+                    "mm.consumer.online.filter", "mm.online.embed.>")))
+                    .hasStackTraceContaining("has filter mm.online.>");
+            assertThat(fleet.get("fleet-misfit")).isNull();
+            assertThat(harness.readAll("MM_EVENTS", "mm.events.worker.>")).extracting(Message::getSubject)
+                    .doesNotContain("mm.events.worker.online.fleet-misfit");
         }
     }
 
