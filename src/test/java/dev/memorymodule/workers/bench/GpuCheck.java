@@ -1,5 +1,6 @@
 package dev.memorymodule.workers.bench;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ import dev.memorymodule.workers.embed.EmbeddingModel;
 import dev.memorymodule.workers.embed.ModelRuntime;
 import dev.memorymodule.workers.embed.ModelSpec;
 import dev.memorymodule.workers.embed.Priority;
-import io.nats.client.KeyValue;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.api.KeyValueEntry;
 
 /**
@@ -81,10 +82,14 @@ public final class GpuCheck {
              BenchRig.Worker worker = rig.startWorker("gpu-check", Map.of("mm.embedding.device", "gpu",
                      "mm.worker.job-types", "embed"));
              JobStream stream = new JobStream(rig.connection())) {
-            KeyValue fleet = rig.connection().keyValue("mm_workers");
+            // the worker joins once Camel has fully started, a moment after its log says started
             KeyValueEntry entry = null;
             for (int i = 0; i < 100 && entry == null; i++) {
-                entry = fleet.get("gpu-check");
+                try {
+                    entry = rig.connection().keyValue("mm_workers").get("gpu-check");
+                } catch (IOException | JetStreamApiException e) {
+                    // the bucket is not there yet
+                }
                 Thread.sleep(100);
             }
             check(entry != null, "the worker is listed in the fleet view");

@@ -97,8 +97,11 @@ class FleetTest {
             properties.put("mm.fleet.ttl", "3s");
             try (WorkerProcess doomed = WorkerProcess.start(properties)) {
                 doomed.awaitStarted(Duration.ofSeconds(90));
+                // it joins once Camel has fully started, a moment after its log says started: the bucket may not
+                // be there yet
+                await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> harness.connection().keyValue("mm_workers").get("fleet-doomed") != null);
                 KeyValue fleet = harness.connection().keyValue("mm_workers");
-                await().atMost(Duration.ofSeconds(10)).until(() -> fleet.get("fleet-doomed") != null);
 
                 doomed.kill();
                 long killedAt = System.nanoTime();
