@@ -26,6 +26,7 @@ import dev.memorymodule.workers.job.JobEvents;
 import dev.memorymodule.workers.job.JobIntake;
 import dev.memorymodule.workers.job.JobLedger;
 import dev.memorymodule.workers.job.JobValidator;
+import dev.memorymodule.workers.job.ValidatedJob;
 import dev.memorymodule.workers.metrics.WorkerMetrics;
 import dev.memorymodule.workers.store.Database;
 import dev.memorymodule.workers.store.MemoryStore;
@@ -110,9 +111,10 @@ public class WorkerConfiguration implements CamelConfiguration {
         if (Boolean.parseBoolean(config.apply("camel.metrics.enabled"))) {
             WorkerMetrics.installEmbedding(context, models);
         }
-        WorkerCapabilities capabilities = capabilities(config, workerId, jobTypes(config), models);
-        warnOfTypesHandedOver(jobTypes(config), config.apply("mm.consumer.max-handovers"));
-        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes(config),
+        Set<String> jobTypes = jobTypes(config);
+        WorkerCapabilities capabilities = capabilities(config, workerId, jobTypes, models);
+        warnOfTypesHandedOver(jobTypes, config.apply("mm.consumer.max-handovers"));
+        registry.bind("jobIntake", new JobIntake(validator, Clock.systemUTC(), jobTypes,
                 new CapabilityCheck(capabilities, models.servedNames()),
                 Integer.parseInt(config.apply("mm.consumer.max-handovers").trim())));
         registry.bind("embedJob", new EmbedJob(models, limits));
@@ -120,7 +122,6 @@ public class WorkerConfiguration implements CamelConfiguration {
         registry.bind("memoryStore", memoryStore);
 
         // stores are opened only when a job type this worker runs needs them
-        Set<String> jobTypes = jobTypes(config);
         GraphStore graph = null;
         if (!Collections.disjoint(jobTypes, GRAPH_TYPES) || needsVectors(jobTypes) && isNeo4jBackend(config)) {
             graph = GraphStore.open(neo4jOptions(config));
@@ -157,16 +158,12 @@ public class WorkerConfiguration implements CamelConfiguration {
     /** Job types that read or write vectors. */
     private static final Set<String> VECTOR_TYPES = Set.of("qdrant_upsert", "index", "retrieve", "summarize");
 
-    /** Every job type of the job schema. */
-    private static final Set<String> ALL_TYPES = Set.of("embed", "retrieve", "summarize", "qdrant_upsert", "pg_write",
-            "neo4j_write", "index");
-
     /**
      * A worker that runs fewer types than its consumers take hands the others over: fine beside pool-mates that
      * run them, a slow failure where none does. Said once at start, so it is not found only from failed jobs.
      */
     private static void warnOfTypesHandedOver(Set<String> jobTypes, String maxHandovers) {
-        Set<String> others = new TreeSet<>(ALL_TYPES);
+        Set<String> others = new TreeSet<>(ValidatedJob.TYPES);
         others.removeAll(jobTypes);
         if (!others.isEmpty()) {
             LOG.warn("This worker runs {} only: jobs of type {} that reach its consumers are handed over to another "
@@ -178,11 +175,11 @@ public class WorkerConfiguration implements CamelConfiguration {
     static Set<String> jobTypes(Function<String, String> config) {
         Set<String> types = Set.of(config.apply("mm.worker.job-types").trim().split("\\s*,\\s*"));
         Set<String> unknown = new TreeSet<>(types);
-        unknown.removeAll(ALL_TYPES);
+        unknown.removeAll(ValidatedJob.TYPES);
         if (!unknown.isEmpty()) {
             // a misspelt type would hand every job of the real one over, and the fleet view would announce it
             throw new IllegalArgumentException("mm.worker.job-types names " + unknown + ", which no job has; the "
-                    + "job types are " + new TreeSet<>(ALL_TYPES));
+                    + "job types are " + new TreeSet<>(ValidatedJob.TYPES));
         }
         return types;
     }

@@ -1,7 +1,6 @@
 package dev.memorymodule.workers.job;
 
 import java.util.Locale;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memorymodule.workers.jetstream.JetStreamConstants;
@@ -26,8 +25,6 @@ public class DeadLetters {
     public static final String MSG_ID_PREFIX = JetStreamConstants.DEAD_LETTER_ID_PREFIX;
     /** A reason in a header is cut at this length; the event carries it whole. */
     private static final int MAX_HEADER_REASON = 2_000;
-    private static final Set<String> JOB_TYPES = Set.of("embed", "retrieve", "summarize", "qdrant_upsert",
-            "pg_write", "neo4j_write", "index");
 
     /** Exchange property: the dead-letter stream and subject a job was sent to, for its outcome event. */
     public static final String STREAM_PROPERTY = "mm.deadLetterStream";
@@ -94,7 +91,7 @@ public class DeadLetters {
         if (!lane.matches("[a-z0-9_-]{1,32}")) {
             lane = "unknown";
         }
-        String safeType = type != null && JOB_TYPES.contains(type) ? type : "unknown";
+        String safeType = type != null && ValidatedJob.TYPES.contains(type) ? type : "unknown";
         return subjectPrefix + "." + lane + "." + safeType;
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A job that passed {@link JobValidator}: the fields a worker reads, taken from the payload once. Optional fields
@@ -15,6 +16,10 @@ import java.util.Optional;
  * in the stores. The job id is returned as sent.
  */
 public final class ValidatedJob {
+
+    /** Every job type of the job schema. */
+    public static final Set<String> TYPES = Set.of("embed", "retrieve", "summarize", "qdrant_upsert", "pg_write",
+            "neo4j_write", "index");
 
     /** A VRAM requirement beyond an int is one no worker meets; keeping it saturated keeps it unmet. */
     private static final int UNMEETABLE_VRAM_GB = Integer.MAX_VALUE;
