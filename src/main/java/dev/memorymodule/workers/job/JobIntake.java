@@ -28,8 +28,6 @@ public class JobIntake {
     private static final Logger LOG = LoggerFactory.getLogger(JobIntake.class);
     /** MDC key for the job's trace id, so every log line of a job can be found by it. */
     public static final String MDC_TRACE_ID = "trace_id";
-    /** Exchange property: why this worker gave a job back. */
-    public static final String RELEASE_REASON = "mm.releaseReason";
     /** MDC key for the job id. */
     public static final String MDC_JOB_ID = "job_id";
 
@@ -121,7 +119,6 @@ public class JobIntake {
             throw new PermanentJobException("no worker that could run the job took it in " + handovers
                     + " handovers; last one: " + lacks);
         }
-        exchange.setProperty(RELEASE_REASON, lacks);
         exchange.setProperty(JetStreamConstants.HANDOVER_REASON, lacks);
         return true;
     }
