@@ -312,14 +312,18 @@ public class JetStreamConsumer extends DefaultConsumer {
         in.setHeader(JetStreamConstants.ORIGIN, origin(message));
         in.setHeader(JetStreamConstants.DELIVERY_COUNT, meta.deliveredCount());
         in.setHeader(JetStreamConstants.LAST_DELIVERY, isLastDelivery(meta.deliveredCount()));
-        in.setHeader(JetStreamConstants.DELIVERIES_SPENT,
-                endpoint.getMaxDeliver() > 0 && meta.deliveredCount() > endpoint.getMaxDeliver());
+        in.setHeader(JetStreamConstants.DELIVERIES_SPENT, isPastLastDelivery(meta.deliveredCount()));
         in.setHeader(JetStreamConstants.PUBLISHED_AT, meta.timestamp().toInstant().toEpochMilli());
         in.setHeader(JetStreamConstants.RECEIVED_AT, System.currentTimeMillis());
     }
 
     private boolean isLastDelivery(long deliveredCount) {
         return endpoint.getMaxDeliver() > 0 && deliveredCount >= endpoint.getMaxDeliver();
+    }
+
+    /** The last delivery was made and never settled: the server delivers again, as it has no limit of its own. */
+    private boolean isPastLastDelivery(long deliveredCount) {
+        return endpoint.getMaxDeliver() > 0 && deliveredCount > endpoint.getMaxDeliver();
     }
 
     /** Settles the message; true when it stays held (a handover is pending) and must stay in flight. */
@@ -358,7 +362,7 @@ public class JetStreamConsumer extends DefaultConsumer {
      */
     private Duration redeliveryDelay(Throwable failure, long delivered) {
         Duration delay = backoff.delayFor(delivered);
-        if (endpoint.getMaxDeliver() > 0 && delivered + 1 >= endpoint.getMaxDeliver()) {
+        if (isLastDelivery(delivered + 1)) {
             for (Throwable t = failure; t != null; t = t.getCause()) {
                 if (t instanceof TransientJobException transientFailure) {
                     Duration clears = transientFailure.clearsWithin().orElse(Duration.ZERO);
@@ -410,15 +414,9 @@ public class JetStreamConsumer extends DefaultConsumer {
     private void scheduleHandover(Message message, long delivered, String reason) {
         handovers.schedule(() -> {
             try {
-                Headers headers = new Headers();
-                if (message.hasHeaders()) {
-                    for (String key : message.getHeaders().keySet()) {
-                        if (!key.startsWith(SERVER_HEADER_PREFIX) && !key.equals(JetStreamConstants.HANDOVERS)
-                                && !key.equals(JetStreamConstants.HANDOVER_REASON_HEADER)) {
-                            headers.put(key, message.getHeaders().get(key));
-                        }
-                    }
-                }
+                // the copy counts its own handovers and carries this one's reason, not the last one's
+                Headers headers = headersWithoutServerDirectives(message);
+                headers.remove(JetStreamConstants.HANDOVERS, JetStreamConstants.HANDOVER_REASON_HEADER);
                 headers.put(JetStreamConstants.HANDOVERS, Long.toString(handoverCount(message) + 1));
                 if (reason != null && !reason.isBlank()) {
                     String line = JetStreamProducer.singleLine(reason);

@@ -204,12 +204,12 @@ public class JobLedger extends ServiceSupport implements IdempotentRepository {
 
     @Override
     public boolean confirm(Exchange exchange, String key) {
-        OrgKey claimed = OrgKey.of(exchange, key);
-        held.remove(claimed);
         if (!JobOutcome.COMPLETED.equals(exchange.getProperty(JobOutcome.PROPERTY))) {
             // a dead-lettered job did not complete: free the key so a replay runs it
             return remove(exchange, key);
         }
+        OrgKey claimed = OrgKey.of(exchange, key);
+        held.remove(claimed);
         return recordCompletion(claimed, jobId(exchange));
     }
 
