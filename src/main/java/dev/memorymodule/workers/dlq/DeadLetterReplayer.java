@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import dev.memorymodule.workers.job.DeadLetters;
+import dev.memorymodule.workers.streams.Subjects;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
@@ -62,7 +63,7 @@ public final class DeadLetterReplayer {
         if (unusable != null) {
             return new Replay(letter, Replay.Status.NOT_REPLAYABLE, subject, null, 0, unusable);
         }
-        if (jobSubjects.stream().noneMatch(filter -> captures(filter, subject))) {
+        if (jobSubjects.stream().noneMatch(filter -> Subjects.matches(filter, subject))) {
             return new Replay(letter, Replay.Status.REFUSED, subject, null, 0, "'" + subject + "' in "
                     + DeadLetters.HEADER_SUBJECT + " is not a job subject (" + String.join(", ", jobSubjects)
                     + "); nothing was published and the dead letter stays");
@@ -101,21 +102,6 @@ public final class DeadLetterReplayer {
             return "'" + subject + "' is in the dead-letter stream itself";
         }
         return null;
-    }
-
-    /** True when the subject filter of a stream ({@code *} one token, {@code >} the rest) captures the subject. */
-    static boolean captures(String filter, String subject) {
-        String[] want = filter.split("\\.", -1);
-        String[] have = subject.split("\\.", -1);
-        for (int i = 0; i < want.length; i++) {
-            if (want[i].equals(">")) {
-                return have.length > i;
-            }
-            if (i >= have.length || !(want[i].equals("*") || want[i].equals(have[i]))) {
-                return false;
-            }
-        }
-        return have.length == want.length;
     }
 
     /**

@@ -38,6 +38,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorymodule.workers.client.JobSubjects;
+import dev.memorymodule.workers.streams.Subjects;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
@@ -1029,50 +1030,6 @@ class ManifestsTest {
                 }
             }
             return environment;
-        }
-    }
-
-    /** NATS subject patterns: tokens split on dots, {@code *} for one token, {@code >} for one or more at the end. */
-    static final class Subjects {
-
-        private Subjects() {
-        }
-
-        /** Whether some subject matches both patterns. */
-        static boolean overlap(String a, String b) {
-            String[] x = a.split("\\.");
-            String[] y = b.split("\\.");
-            for (int i = 0; i < Math.min(x.length, y.length); i++) {
-                if (x[i].equals(">") || y[i].equals(">")) {
-                    return true;
-                }
-                if (!x[i].equals("*") && !y[i].equals("*") && !x[i].equals(y[i])) {
-                    return false;
-                }
-            }
-            return x.length == y.length;
-        }
-
-        /** Whether every subject that {@code inner} matches is matched by {@code outer} too. */
-        static boolean within(String inner, String outer) {
-            String[] x = inner.split("\\.");
-            String[] y = outer.split("\\.");
-            for (int i = 0; i < y.length; i++) {
-                if (y[i].equals(">")) {
-                    return x.length > i;
-                }
-                if (i >= x.length || x[i].equals(">")) {
-                    return false;
-                }
-                if (!y[i].equals("*") && (x[i].equals("*") || !x[i].equals(y[i]))) {
-                    return false;
-                }
-            }
-            return x.length == y.length;
-        }
-
-        static boolean matches(String pattern, String subject) {
-            return within(subject, pattern);
         }
     }
 }
