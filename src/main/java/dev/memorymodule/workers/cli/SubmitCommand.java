@@ -159,13 +159,7 @@ final class SubmitCommand implements Callable<Integer> {
         JobClient.Published published;
         try {
             published = client.publish(payload);
-        } catch (JetStreamApiException e) {
-            err.println(file + ": not published, the server refused it: " + e.getMessage());
-            return Sent.NOT_PUBLISHED;
-        } catch (IllegalArgumentException e) {
-            err.println(file + ": not published, " + e.getMessage());
-            return Sent.NOT_PUBLISHED;
-        } catch (IOException e) {
+        } catch (JetStreamApiException | IllegalArgumentException | IOException e) {
             err.println(file + ": not published, " + MmCommand.describe(e));
             return Sent.NOT_PUBLISHED;
         }

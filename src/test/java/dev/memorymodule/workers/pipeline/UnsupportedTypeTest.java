@@ -55,24 +55,19 @@ class UnsupportedTypeTest {
     void jobOfATypeNoWorkerRunsFailsWithThatReasonAfterItsHandovers() throws Exception {
         try (WorkerHarness harness = new WorkerHarness()) {
             harness.startWorker(Map.of("mm.worker.job-types", "embed"));
-            try (JobClient client = new JobClient(harness.connection(), "mm.events.job")) {
-                ObjectNode job = PipelineTest.pgWriteJob("not here");
-                String jobId = job.path("job_id").asText();
-                client.watch(jobId);
-                client.publish(bytes(job));
+            ObjectNode job = PipelineTest.pgWriteJob("not here");
 
-                JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
-                assertThat(event.path("event").asText()).isEqualTo("failed");
-                assertThat(event.path("reason").asText())
-                        .contains("no worker that could run the job took it in 5 handovers")
-                        .contains("this worker lacks job type pg_write (runs embed)");
-                assertThat(event.path("attempts").asLong()).isEqualTo(1);
-                assertThat(harness.deadLetters()).singleElement().satisfies(letter -> {
-                    assertThat(letter.getSubject()).isEqualTo("mm.dlq.write.pg_write");
-                    assertThat(letter.getData()).isEqualTo(bytes(job));
-                });
-                assertThat(harness.database().count("SELECT count(*) FROM memories")).isZero();
-            }
+            JsonNode event = runToOutcome(harness, job);
+            assertThat(event.path("event").asText()).isEqualTo("failed");
+            assertThat(event.path("reason").asText())
+                    .contains("no worker that could run the job took it in 5 handovers")
+                    .contains("this worker lacks job type pg_write (runs embed)");
+            assertThat(event.path("attempts").asLong()).isEqualTo(1);
+            assertThat(harness.deadLetters()).singleElement().satisfies(letter -> {
+                assertThat(letter.getSubject()).isEqualTo("mm.dlq.write.pg_write");
+                assertThat(letter.getData()).isEqualTo(bytes(job));
+            });
+            assertThat(harness.database().count("SELECT count(*) FROM memories")).isZero();
         }
     }
 
@@ -82,21 +77,28 @@ class UnsupportedTypeTest {
             // far fewer handovers allowed than fit before the deadline: the deadline decides, not the count
             harness.startWorker(Map.of("mm.worker.job-types", "embed", "mm.consumer.max-handovers", "2",
                     "mm.consumer.handover-delay", "200ms"));
-            try (JobClient client = new JobClient(harness.connection(), "mm.events.job")) {
-                ObjectNode job = PipelineTest.pgWriteJob("runs out of time");
-                ((ObjectNode) job.path("timestamps")).put("deadline", Instant.now().plusSeconds(3).toString());
-                String jobId = job.path("job_id").asText();
-                client.watch(jobId);
-                client.publish(bytes(job));
+            ObjectNode job = PipelineTest.pgWriteJob("runs out of time");
+            ((ObjectNode) job.path("timestamps")).put("deadline", Instant.now().plusSeconds(3).toString());
 
-                JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
-                assertThat(event.path("event").asText()).isEqualTo("expired");
-                assertThat(event.path("reason").asText())
-                        .contains("passed before the job could run")
-                        .containsPattern("handed over \\d+ time\\(s\\)")
-                        .contains("the last one said: this worker lacks job type pg_write (runs embed)");
-                assertThat(harness.database().count("SELECT count(*) FROM memories")).isZero();
-            }
+            JsonNode event = runToOutcome(harness, job);
+            assertThat(event.path("event").asText()).isEqualTo("expired");
+            assertThat(event.path("reason").asText())
+                    .contains("passed before the job could run")
+                    .containsPattern("handed over \\d+ time\\(s\\)")
+                    .contains("the last one said: this worker lacks job type pg_write (runs embed)");
+            assertThat(harness.database().count("SELECT count(*) FROM memories")).isZero();
+        }
+    }
+
+    /** Publishes the job as a client would and waits for its outcome event. */
+    private static JsonNode runToOutcome(WorkerHarness harness, ObjectNode job) throws Exception {
+        try (JobClient client = new JobClient(harness.connection(), "mm.events.job")) {
+            String jobId = job.path("job_id").asText();
+            client.watch(jobId);
+            client.publish(bytes(job));
+            JsonNode event = client.awaitEvent(jobId, OUTCOME_WAIT);
+            assertThat(event).as("outcome event of job %s", jobId).isNotNull();
+            return event;
         }
     }
 }
