@@ -189,6 +189,29 @@ class JobLedgerTest {
     }
 
     @Test
+    void aRenewalTheDatabaseCannotTakeKeepsTheClaimForTheNextRound() throws Exception {
+        try (TcpProxy proxy = TcpProxy.start(database.host(), database.port());
+             HikariDataSource viaProxy = Database.open(database.jdbcUrlVia(proxy.port()), database.user(),
+                     database.password(), 2, 500)) {
+            JobLedger ledger = new JobLedger(viaProxy, "w1", Duration.ofSeconds(2));
+            assertThat(ledger.add(delivery("JOB-W1", 1), "k-renew-outage")).isTrue();
+
+            proxy.cut();
+            ledger.renewLeases();
+            // the database said nothing about the claim: it is still this worker's to renew
+            assertThat(ledger.heldCount()).isEqualTo(1);
+
+            proxy.restore();
+            Thread.sleep(1_000);
+            ledger.renewLeases();
+            Thread.sleep(1_500);
+            // renewed after the outage, so past its first lease another job still finds the key held
+            assertThatThrownBy(() -> ledger("w2", Duration.ofMinutes(1)).add(delivery("JOB-W2", 1),
+                    "k-renew-outage")).isInstanceOf(TransientJobException.class).hasMessageContaining("JOB-W1");
+        }
+    }
+
+    @Test
     void anExpiredLeaseGivesWayToAnotherJob() throws Exception {
         assertThat(ledger("w1", Duration.ofMillis(200)).add(delivery("JOB-D1", 1), "k-lease")).isTrue();
         Thread.sleep(400);
